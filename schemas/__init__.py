@@ -1,0 +1,27 @@
+"""Pydantic v2 contracts for every message on Refinery's Kafka topics."""
+
+from schemas.classified import Classification, ClassifiedRequest
+from schemas.codec import decode, encode
+from schemas.critique import Critique, Verdict
+from schemas.draft import Draft
+from schemas.error import ErrorRecord
+from schemas.ledger import Ledger, LedgerEntry
+from schemas.request import Budget, GenerationRequest
+from schemas.result import Result, ResultStatus
+
+__all__ = [
+    "Budget",
+    "Classification",
+    "ClassifiedRequest",
+    "Critique",
+    "Draft",
+    "ErrorRecord",
+    "GenerationRequest",
+    "Ledger",
+    "LedgerEntry",
+    "Result",
+    "ResultStatus",
+    "Verdict",
+    "decode",
+    "encode",
+]

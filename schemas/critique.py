@@ -1,0 +1,20 @@
+"""`Critique`: critic → `refinery.revise` (a draft plus its failing verdicts)."""
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from schemas.draft import Draft
+
+VerdictKind = Literal["schema", "format", "consistency", "grounding", "budget", "parse"]
+
+
+class Verdict(BaseModel):
+    pointer: str = Field(description="JSON pointer (RFC 6901) of the failing segment; '' is the whole output.")
+    kind: VerdictKind
+    severity: Literal["error", "warning"] = "error"
+    message: str = Field(description="Feedback the refiner can act on.")
+
+
+class Critique(Draft):
+    verdicts: list[Verdict]

@@ -1,0 +1,44 @@
+"""`GenerationRequest`: what a producer publishes to `refinery.requests`."""
+
+from typing import Any
+
+from jsonschema import SchemaError
+from jsonschema.validators import validator_for
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
+
+
+class Budget(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    max_tokens: PositiveInt = Field(description="Hard ceiling on tokens (input + output) over all stages.")
+    max_cost: float | None = Field(default=None, gt=0, description="Optional ceiling on ledger cost.")
+
+
+class GenerationRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_by_name=True, serialize_by_alias=True)
+
+    id: str = Field(min_length=1, max_length=256, description="Client-chosen unique id; the Kafka key.")
+    prompt: str = Field(min_length=1, description="The task, in natural language.")
+    json_schema: dict[str, Any] = Field(alias="schema", description="JSON Schema the output must satisfy.")
+    context: str | None = Field(default=None, description="Source text the output must be grounded in.")
+    tier: str | None = Field(default=None, description="Force a model tier; skips routing.")
+    budget: Budget
+    deadline_ms: PositiveInt | None = Field(default=None, description="Wall-clock deadline from receipt.")
+    rules: list[str] = Field(default_factory=list, description="Cross-field rules the critic checks.")
+    metadata: dict[str, Any] = Field(default_factory=dict, description="Passed through to the Result.")
+
+    @field_validator("prompt")
+    @classmethod
+    def _prompt_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("prompt is blank")
+        return value
+
+    @field_validator("json_schema")
+    @classmethod
+    def _schema_is_valid(cls, value: dict[str, Any]) -> dict[str, Any]:
+        try:
+            validator_for(value).check_schema(value)
+        except SchemaError as exc:
+            raise ValueError(f"invalid JSON Schema at {'/'.join(map(str, exc.path)) or '<root>'}: {exc.message}") from exc
+        return value

@@ -1,0 +1,41 @@
+"""Turn raw bytes from `refinery.requests` into a valid GenerationRequest, or a named rejection."""
+
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from schemas import GenerationRequest
+
+
+class RequestRejected(Exception):
+    def __init__(self, reason: str, request_id: str | None = None, metadata: dict[str, Any] | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.request_id = request_id
+        self.metadata = metadata or {}
+
+
+def _summarise(error: ValidationError) -> str:
+    parts = []
+    for e in error.errors(include_url=False):
+        where = ".".join(str(p) for p in e["loc"]) or "request"
+        parts.append(f"{where}: {e['msg']}")
+    return "invalid request: " + "; ".join(parts)
+
+
+def parse_request(raw: bytes, max_bytes: int) -> GenerationRequest:
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise RequestRejected(f"malformed JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise RequestRejected(f"request must be a JSON object, got {type(data).__name__}")
+    request_id = data.get("id") if isinstance(data.get("id"), str) and data.get("id") else None
+    metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+    if len(raw) > max_bytes:
+        raise RequestRejected(f"payload of {len(raw)} bytes exceeds the {max_bytes}-byte limit", request_id, metadata)
+    try:
+        return GenerationRequest.model_validate(data)
+    except ValidationError as exc:
+        raise RequestRejected(_summarise(exc), request_id, metadata) from None

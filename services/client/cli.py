@@ -1,0 +1,179 @@
+"""`refinery`: run the stack, submit requests, run batches."""
+
+import asyncio
+import importlib
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from schemas import Result
+from services.client.batch import run_batch, summarise
+from services.client.stack import SERVICES, Stack, stop_from_state, write_state
+from services.common.settings import Settings
+
+cli = typer.Typer(help="Refinery: validated structured generation over Kafka.", no_args_is_help=True)
+console = Console(stderr=True)
+STATE_FILE = Path(".refinery/stack.json")
+Bootstrap = Annotated[str | None, typer.Option(help="Kafka bootstrap servers (default: REFINERY_BOOTSTRAP_SERVERS).")]
+
+
+def _settings(bootstrap: str | None) -> Settings:
+    if bootstrap:
+        return Settings(bootstrap_servers=bootstrap)
+    if "REFINERY_BOOTSTRAP_SERVERS" not in os.environ and STATE_FILE.exists():
+        return Settings(bootstrap_servers=json.loads(STATE_FILE.read_text())["bootstrap"])
+    return Settings()
+
+
+def _collect(lines: list[bytes], settings: Settings, timeout: float) -> list[Result]:
+    columns = (TextColumn("[bold]results"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task("results", total=len(lines))
+        return asyncio.run(run_batch(lines, settings, timeout, on_result=lambda _: progress.advance(task)))
+
+
+def _print_summary(results: list[Result], wall_s: float) -> None:
+    summary = summarise(results)
+    table = Table(title=f"{summary['requests']} requests in {wall_s:.1f} s")
+    for column in ("status", "count"):
+        table.add_column(column)
+    for status, count in sorted(summary["by_status"].items()):
+        table.add_row(status, str(count))
+    console.print(table)
+    p50, p95 = summary["latency_p50_ms"], summary["latency_p95_ms"]
+    console.print(
+        f"tokens {summary['tokens']}  cost {summary['cost']:.6f}  "
+        f"latency p50 {p50 or 0:.0f} ms  p95 {p95 or 0:.0f} ms"
+    )
+
+
+@cli.command()
+def batch(
+    input_path: Annotated[Path, typer.Argument(metavar="IN.jsonl", exists=True, dir_okay=False)],
+    output_path: Annotated[Path, typer.Argument(metavar="OUT.jsonl")],
+    bootstrap: Bootstrap = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for all Results.")] = 600.0,
+) -> None:
+    """Publish every request in IN.jsonl, write one Result per line to OUT.jsonl in input order."""
+    lines = [line for line in input_path.read_bytes().splitlines() if line.strip()]
+    started = time.monotonic()
+    results = _collect(lines, _settings(bootstrap), timeout)
+    output_path.write_bytes(b"".join(orjson.dumps(r.model_dump(mode="json")) + b"\n" for r in results))
+    _print_summary(results, time.monotonic() - started)
+
+
+@cli.command()
+def submit(
+    schema: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="JSON Schema file.")],
+    prompt: Annotated[str, typer.Option(help="The task.")],
+    context: Annotated[Path | None, typer.Option(exists=True, dir_okay=False, help="Source text file.")] = None,
+    max_tokens: Annotated[int, typer.Option(help="Token budget.")] = 2000,
+    tier: Annotated[str | None, typer.Option(help="Force a tier.")] = None,
+    request_id: Annotated[str | None, typer.Option("--id", help="Request id (default: generated).")] = None,
+    bootstrap: Bootstrap = None,
+    timeout: float = 300.0,
+) -> None:
+    """Submit one request and print its Result."""
+    request = {
+        "id": request_id or f"submit-{time.time_ns()}",
+        "prompt": prompt,
+        "schema": orjson.loads(schema.read_bytes()),
+        "budget": {"max_tokens": max_tokens},
+    }
+    if context is not None:
+        request["context"] = context.read_text()
+    if tier:
+        request["tier"] = tier
+    [result] = asyncio.run(run_batch([orjson.dumps(request)], _settings(bootstrap), timeout))
+    sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+    raise typer.Exit(0 if result.status.value == "accepted" else 1)
+
+
+@cli.command()
+def up(
+    bootstrap: Bootstrap = None,
+    replicas: Annotated[int, typer.Option(help="Processes per service.")] = 1,
+) -> None:
+    """Start the embedded broker (unless --bootstrap) and the four services in the background."""
+    if STATE_FILE.exists():
+        raise typer.BadParameter(f"{STATE_FILE} exists: run `refinery down` first")
+    STATE_FILE.parent.mkdir(exist_ok=True)
+    stack = Stack(STATE_FILE.parent, bootstrap=bootstrap).start(())
+    for name in SERVICES:
+        for _ in range(replicas):
+            stack.start_service(name)
+    write_state(STATE_FILE, stack)
+    console.print(f"Refinery is up on {stack.bootstrap}; logs in {STATE_FILE.parent / 'logs'}; `refinery down` stops it.")
+
+
+@cli.command()
+def down() -> None:
+    """Stop what `refinery up` started (services drain and commit first)."""
+    if not STATE_FILE.exists():
+        console.print("nothing to stop")
+        return
+    pids = stop_from_state(STATE_FILE)
+    console.print(f"stopped {len(pids)} processes")
+
+
+@cli.command()
+def service(name: Annotated[str, typer.Argument(help=f"One of: {', '.join(SERVICES)}")]) -> None:
+    """Run one service in the foreground (what each Kubernetes Deployment runs)."""
+    if name not in SERVICES:
+        raise typer.BadParameter(f"unknown service {name!r}; one of {SERVICES}")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    module = importlib.import_module(f"services.{name}.app")
+    asyncio.run(module.app.run())
+
+
+@cli.command()
+def demo(
+    requests_file: Annotated[Path, typer.Argument(exists=True)] = Path("examples/requests.jsonl"),
+    output_path: Annotated[Path, typer.Option("--out")] = Path(".refinery/demo-results.jsonl"),
+    timeout: float = 600.0,
+) -> None:
+    """Start everything, run the sample requests, print each Result, stop everything (`make run`)."""
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    with Stack(output_path.parent) as stack:
+        stack.start()
+        console.print(f"broker on {stack.bootstrap}; services: {', '.join(SERVICES)}")
+        lines = [line for line in requests_file.read_bytes().splitlines() if line.strip()]
+        started = time.monotonic()
+        results = _collect(lines, Settings(bootstrap_servers=stack.bootstrap), timeout)
+        wall = time.monotonic() - started
+    output_path.write_bytes(b"".join(orjson.dumps(r.model_dump(mode="json")) + b"\n" for r in results))
+    for r in results:
+        reason = f"  error: {r.error}" if r.error else ""
+        latency = f"{r.latency_ms:.0f} ms" if r.latency_ms is not None else "-"
+        console.print(
+            f"[bold]{r.id}[/] {r.status.value} tier={r.tier} rounds={r.rounds} tokens={r.ledger.tokens} "
+            f"latency={latency}{reason}\n  output: {orjson.dumps(r.output).decode()[:300]}"
+        )
+    _print_summary(results, wall)
+
+
+@cli.command()
+def topics(bootstrap: Bootstrap = None) -> None:
+    """Create Refinery's topics on the configured Kafka (existing ones are left alone)."""
+    from infra.local.broker import ensure_topics
+
+    created = ensure_topics(_settings(bootstrap))
+    console.print(f"created: {', '.join(created) or 'none (all exist)'}")
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

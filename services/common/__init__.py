@@ -1,0 +1,1 @@
+"""What two or more Refinery services share: settings, bus, tiers, ledger helpers, model engines."""

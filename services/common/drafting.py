@@ -1,0 +1,55 @@
+"""One constrained model call turned into a parsed value plus its ledger entry (generator and refiner)."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from schemas import GenerationRequest, Ledger, LedgerEntry
+from schemas.ledger import Stage
+from services.common.budget import plan_call
+from services.common.engines.base import Engine, Message
+from services.common.tiers import Tier
+
+
+@dataclass(frozen=True)
+class CallResult:
+    value: Any
+    text: str
+    parsed: bool
+    truncated: bool
+    entry: LedgerEntry
+
+
+def constrained_call(
+    *,
+    engine: Engine,
+    tier: Tier,
+    request: GenerationRequest,
+    ledger: Ledger,
+    messages: list[Message],
+    json_schema: dict[str, Any],
+    stage: Stage,
+    round_: int,
+    note: str | None = None,
+) -> CallResult:
+    """Plan within the budget (raises BudgetExceeded), generate, parse, and account for the call."""
+    input_tokens = engine.count_tokens(messages)
+    max_new = plan_call(request, ledger, tier, input_tokens, tier.max_new_tokens)
+    completion = engine.complete(messages, json_schema, max_new)
+    try:
+        value, parsed = orjson.loads(completion.text), True
+    except orjson.JSONDecodeError:
+        value, parsed = None, False
+    entry = LedgerEntry(
+        stage=stage,
+        round=round_,
+        model=engine.model_name,
+        input_tokens=completion.input_tokens,
+        output_tokens=completion.output_tokens,
+        cost=tier.cost(completion.input_tokens, completion.output_tokens),
+        ttft_ms=round(completion.ttft_ms, 3) if completion.ttft_ms is not None else None,
+        duration_ms=round(completion.duration_ms, 3),
+        note=note,
+    )
+    return CallResult(value, completion.text, parsed, completion.finish_reason == "length" and not parsed, entry)

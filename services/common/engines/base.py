@@ -1,0 +1,30 @@
+"""The engine interface every tier implements."""
+
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+Message = dict[str, str]
+
+
+class SchemaCompileError(ValueError):
+    """The engine cannot turn this JSON Schema into a decoding constraint."""
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    input_tokens: int
+    output_tokens: int
+    ttft_ms: float | None
+    duration_ms: float
+    finish_reason: Literal["stop", "length"]
+
+
+class Engine(Protocol):
+    model_name: str
+
+    def count_tokens(self, messages: list[Message]) -> int: ...
+
+    def complete(self, messages: list[Message], json_schema: dict[str, Any] | None, max_new_tokens: int) -> Completion:
+        """Greedy generation, constrained to `json_schema` token by token when given."""
+        ...

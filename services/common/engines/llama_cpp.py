@@ -1,0 +1,132 @@
+"""llama.cpp engine for the GGUF models shipped in PyPI packages; JSON Schema → GBNF grammar."""
+
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+import orjson
+from llama_cpp import Llama, LlamaGrammar
+from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+from services.common.engines.base import Completion, Message, SchemaCompileError
+
+GRAMMAR_CACHE_SIZE = 256
+
+
+def _looks_complete(text: str) -> bool:
+    """True once `text` is one whole JSON object, array or string (nothing more can follow)."""
+    stripped = text.rstrip()
+    if not stripped or stripped[-1] not in '}]"':
+        return False
+    try:
+        orjson.loads(stripped)
+    except orjson.JSONDecodeError:
+        return False
+    return True
+
+
+class LlamaCppEngine:
+    def __init__(
+        self,
+        model_path: Path,
+        model_name: str,
+        *,
+        prompt_format: str = "chat",
+        context_window: int = 2048,
+        threads: int = 1,
+        gpu_layers: int = 0,
+    ) -> None:
+        if not model_path.is_file():
+            raise FileNotFoundError(f"model file not found: {model_path}")
+        self.model_name = model_name
+        self.context_window = context_window
+        self._llm = Llama(
+            model_path=str(model_path),
+            n_ctx=context_window,
+            n_threads=threads,
+            n_threads_batch=threads,
+            n_gpu_layers=gpu_layers,
+            seed=0,
+            verbose=False,
+        )
+        self._prompt_format = prompt_format
+        self._chat = self._chat_formatter() if prompt_format == "chat" else None
+        self._grammars: OrderedDict[bytes, LlamaGrammar] = OrderedDict()
+        self._lock = threading.Lock()  # one llama context: one generation at a time
+
+    def _chat_formatter(self) -> Jinja2ChatFormatter:
+        template = self._llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            raise ValueError(f"{self.model_name}: no chat template in the GGUF; use prompt_format = 'completion'")
+        eos = self._llm.detokenize([self._llm.token_eos()]).decode("utf-8", errors="ignore")
+        bos = self._llm.detokenize([self._llm.token_bos()]).decode("utf-8", errors="ignore")
+        return Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
+
+    def render(self, messages: list[Message]) -> str:
+        if self._chat is not None:
+            return self._chat(messages=messages).prompt
+        parts = [m["content"] for m in messages]
+        return "\n\n".join(parts) + "\nJSON:"
+
+    def _tokens(self, messages: list[Message]) -> list[int]:
+        return self._llm.tokenize(self.render(messages).encode("utf-8"), add_bos=True, special=True)
+
+    def count_tokens(self, messages: list[Message]) -> int:
+        return len(self._tokens(messages))
+
+    def grammar(self, json_schema: dict[str, Any]) -> LlamaGrammar:
+        key = orjson.dumps(json_schema, option=orjson.OPT_SORT_KEYS)
+        if key in self._grammars:
+            self._grammars.move_to_end(key)
+            return self._grammars[key]
+        try:
+            grammar = LlamaGrammar.from_json_schema(key.decode(), verbose=False)
+        except Exception as exc:  # the converter raises bare Exceptions/KeyErrors for unsupported features
+            raise SchemaCompileError(f"{type(exc).__name__}: {exc}") from exc
+        self._grammars[key] = grammar
+        if len(self._grammars) > GRAMMAR_CACHE_SIZE:
+            self._grammars.popitem(last=False)
+        return grammar
+
+    def complete(self, messages: list[Message], json_schema: dict[str, Any] | None, max_new_tokens: int) -> Completion:
+        grammar = self.grammar(json_schema) if json_schema is not None else None
+        with self._lock:
+            return self._generate(self._tokens(messages), grammar, max_new_tokens)
+
+    def _generate(self, prompt: list[int], grammar: LlamaGrammar | None, max_new_tokens: int) -> Completion:
+        if len(prompt) + max_new_tokens > self.context_window:
+            max_new_tokens = self.context_window - len(prompt)
+        if max_new_tokens <= 0:
+            raise ValueError(f"prompt of {len(prompt)} tokens leaves no room in a {self.context_window}-token context")
+        eos = self._llm.token_eos()
+        started = time.perf_counter()
+        ttft_ms: float | None = None
+        out: list[int] = []
+        finish = "length"
+        if grammar is not None:
+            grammar.reset()
+        for token in self._llm.generate(prompt, temp=0.0, top_k=1, repeat_penalty=1.0, grammar=grammar, reset=True):
+            if ttft_ms is None:
+                ttft_ms = (time.perf_counter() - started) * 1000
+            if token == eos or self._llm.token_is_eog(token) if hasattr(self._llm, "token_is_eog") else token == eos:
+                finish = "stop"
+                break
+            out.append(token)
+            if grammar is not None and _looks_complete(self._text(out)):
+                finish = "stop"
+                break
+            if len(out) >= max_new_tokens:
+                break
+        return Completion(
+            text=self._text(out),
+            input_tokens=len(prompt),
+            output_tokens=len(out),
+            ttft_ms=ttft_ms,
+            duration_ms=(time.perf_counter() - started) * 1000,
+            finish_reason=finish,
+        )
+
+    def _text(self, tokens: list[int]) -> str:
+        return self._llm.detokenize(tokens).decode("utf-8", errors="replace")

@@ -1,0 +1,44 @@
+"""Engines per tier, built lazily and kept for the life of the worker."""
+
+from services.common.engines.base import Engine
+from services.common.settings import Settings
+from services.common.tiers import Tier
+
+
+def _gpu_layers(tier: Tier) -> int:
+    if tier.device == "cpu":
+        return 0
+    from llama_cpp import llama_supports_gpu_offload
+
+    if llama_supports_gpu_offload():
+        return -1  # every layer on the GPU
+    if tier.device == "cuda":
+        raise RuntimeError(f"tier {tier.name} wants CUDA but this llama.cpp build has no GPU offload")
+    return 0
+
+
+def build_engine(tier: Tier, settings: Settings) -> Engine:
+    if tier.engine == "llama_cpp":
+        from services.common.engines.llama_cpp import LlamaCppEngine
+
+        return LlamaCppEngine(
+            tier.model_path(),
+            tier.model_name,
+            prompt_format=tier.prompt_format,
+            context_window=tier.context_window,
+            threads=settings.threads(),
+            gpu_layers=_gpu_layers(tier),
+        )
+    raise ValueError(f"tier {tier.name}: unknown engine {tier.engine!r}")
+
+
+class EnginePool:
+    def __init__(self, tiers: dict[str, Tier], settings: Settings) -> None:
+        self.tiers = tiers
+        self._settings = settings
+        self._engines: dict[str, Engine] = {}
+
+    def get(self, tier: str) -> Engine:
+        if tier not in self._engines:
+            self._engines[tier] = build_engine(self.tiers[tier], self._settings)
+        return self._engines[tier]

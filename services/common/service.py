@@ -1,0 +1,57 @@
+"""The edge every service shares: settings, tracing, broker, a typed Bus and at-least-once subscribers.
+
+Subscribers commit offsets only after the handler returns (AckPolicy.ACK), i.e. after it has published
+its output: a worker killed mid-request leaves the offset uncommitted and another group member redoes it.
+Handlers catch their own failures and turn them into error records, so a poison message never loops.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from faststream import AckPolicy, FastStream
+from faststream.kafka import KafkaBroker
+
+from services.common.bus import Bus, make_broker
+from services.common.dedupe import SeenKeys
+from services.common.settings import Settings, get_settings
+from services.common.telemetry import setup_tracing
+
+
+async def raw_bytes(message: Any) -> bytes:
+    """Decoder that hands handlers the untouched payload; they validate it themselves."""
+    return message.body
+
+
+@dataclass
+class Service:
+    name: str
+    settings: Settings
+    broker: KafkaBroker
+    bus: Bus
+    app: FastStream
+    seen: SeenKeys
+
+    def subscriber(self, *topics: str, group: str | None = None) -> Callable[..., Any]:
+        return self.broker.subscriber(
+            *topics,
+            group_id=self.settings.group(group or self.name),
+            auto_offset_reset=self.settings.auto_offset_reset,
+            ack_policy=AckPolicy.ACK,
+            decoder=raw_bytes,
+            max_poll_interval_ms=15 * 60 * 1000,
+        )
+
+
+def create_service(name: str, settings: Settings | None = None) -> Service:
+    settings = settings or get_settings()
+    provider = setup_tracing(name, settings)
+    broker = make_broker(settings, name, provider)
+    return Service(
+        name=name,
+        settings=settings,
+        broker=broker,
+        bus=Bus(broker, settings, name),
+        app=FastStream(broker),
+        seen=SeenKeys(settings.dedupe_capacity),
+    )

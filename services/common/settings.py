@@ -1,0 +1,64 @@
+"""Settings from environment variables with the `REFINERY_` prefix (nothing hard-coded elsewhere)."""
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REFINERY_", extra="ignore")
+
+    # Kafka
+    bootstrap_servers: str = "127.0.0.1:9092"
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password: str | None = None
+    ssl_cafile: str | None = None
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+    group_prefix: str = "refinery"
+    auto_offset_reset: Literal["earliest", "latest"] = "earliest"
+    partitions: int = 4
+
+    # Topics
+    topic_requests: str = "refinery.requests"
+    topic_generate_prefix: str = "refinery.generate."
+    topic_drafts: str = "refinery.drafts"
+    topic_revise: str = "refinery.revise"
+    topic_results: str = "refinery.results"
+    topic_errors: str = "refinery.errors"
+
+    # Requests and the loop
+    max_request_bytes: int = 512 * 1024
+    max_rounds: int = 2
+    dedupe_capacity: int = 100_000
+
+    # Models
+    tiers_file: Path = REPO_ROOT / "config" / "tiers.toml"
+    generator_tiers: str = ""  # comma-separated tiers this generator serves; empty = all
+    refiner_tier: str = ""  # tier the refiner uses; empty = the draft's own tier
+    model_threads: int = 0  # 0 = all cores this process may use
+
+    # Telemetry
+    otel_exporter: Literal["none", "console", "otlp-grpc", "otlp-http"] = "none"
+    otel_endpoint: str | None = None
+
+    def generate_topic(self, tier: str) -> str:
+        return f"{self.topic_generate_prefix}{tier}"
+
+    def group(self, service: str) -> str:
+        return f"{self.group_prefix}-{service}"
+
+    def threads(self) -> int:
+        return self.model_threads or len(os.sched_getaffinity(0))
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,37 @@
+"""Critic service: `refinery.drafts` → verdicts → `refinery.results` or `refinery.revise`."""
+
+import logging
+import time
+
+from pydantic import ValidationError
+
+from schemas import Draft, LedgerEntry, decode
+from services.common.service import create_service
+from services.critic.decide import decide
+from services.critic.validators import check_draft
+
+log = logging.getLogger("refinery.critic")
+service = create_service("critic")
+settings = service.settings
+app = service.app
+
+
+@service.subscriber(settings.topic_drafts)
+async def on_draft(body: bytes) -> None:
+    try:
+        draft = decode(Draft, body)
+    except (ValueError, ValidationError) as exc:
+        await service.bus.fail(f"undecodable draft: {exc}", request_id=None, payload=body)
+        return
+    if service.seen.check(f"{draft.request.id}:critic:{draft.round}") is not None:
+        log.info("draft %s round %d redelivered; skipped", draft.request.id, draft.round)
+        return
+    started = time.perf_counter()
+    verdicts = check_draft(draft)
+    entry = LedgerEntry(stage="critic", round=draft.round, model="validators", duration_ms=(time.perf_counter() - started) * 1000)
+    draft = draft.model_copy(update={"ledger": draft.ledger.add(entry)})
+    decision = decide(draft, verdicts, settings.max_rounds)
+    if decision.result is not None:
+        await service.bus.finish(decision.result, draft.received_at_ms)
+    else:
+        await service.bus.send(settings.topic_revise, decision.critique, draft.request.id)

@@ -1,0 +1,56 @@
+"""Deterministic checks of a draft: parse, JSON Schema with formats; one verdict per failing pointer."""
+
+from functools import lru_cache
+from typing import Any
+
+import orjson
+from jsonschema import FormatChecker, ValidationError
+from jsonschema.protocols import Validator
+from jsonschema.validators import validator_for
+
+from schemas import Draft, Verdict
+from services.common.segments import join
+
+FORMAT_CHECKER = FormatChecker()
+
+
+@lru_cache(maxsize=512)
+def _validator(schema_json: bytes) -> Validator:
+    schema = orjson.loads(schema_json)
+    return validator_for(schema)(schema, format_checker=FORMAT_CHECKER)
+
+
+def validator(schema: dict[str, Any]) -> Validator:
+    return _validator(orjson.dumps(schema, option=orjson.OPT_SORT_KEYS))
+
+
+def _pointer(error: ValidationError) -> str:
+    pointer = ""
+    for key in error.absolute_path:
+        pointer = join(pointer, key)
+    return pointer
+
+
+def _verdicts_for(error: ValidationError) -> list[Verdict]:
+    base = _pointer(error)
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = [p for p in error.validator_value if p not in error.instance]
+        return [Verdict(pointer=join(base, name), kind="schema", message=f"required property {name!r} is missing")
+                for name in missing]
+    kind = "format" if error.validator == "format" else "schema"
+    return [Verdict(pointer=base, kind=kind, message=f"{error.validator}: {error.message}"[:500])]
+
+
+def schema_verdicts(output: Any, schema: dict[str, Any]) -> list[Verdict]:
+    verdicts: dict[tuple[str, str], Verdict] = {}
+    for error in validator(schema).iter_errors(output):
+        for verdict in _verdicts_for(error):
+            verdicts.setdefault((verdict.pointer, verdict.message), verdict)
+    return list(verdicts.values())
+
+
+def check_draft(draft: Draft) -> list[Verdict]:
+    if not draft.parsed:
+        cut = " (generation hit its token limit)" if draft.truncated else ""
+        return [Verdict(pointer="", kind="parse", message=f"output is not valid JSON{cut}")]
+    return schema_verdicts(draft.output, draft.request.json_schema)

@@ -1,0 +1,61 @@
+"""Generator service: `refinery.generate.<tier>` → constrained draft → `refinery.drafts`."""
+
+import asyncio
+import logging
+
+from pydantic import ValidationError
+
+from schemas import ClassifiedRequest, Result, ResultStatus, Verdict, decode
+from services.common.budget import BudgetExceeded
+from services.common.engines import EnginePool, SchemaCompileError
+from services.common.service import create_service
+from services.common.tiers import load_tiers
+from services.generator.logic import generate_draft
+
+log = logging.getLogger("refinery.generator")
+service = create_service("generator")
+settings = service.settings
+tiers = load_tiers(settings.tiers_file)
+served = [t.strip() for t in settings.generator_tiers.split(",") if t.strip()] or list(tiers)
+unknown = [t for t in served if t not in tiers]
+if unknown:
+    raise SystemExit(f"REFINERY_GENERATOR_TIERS names unknown tiers: {unknown}; known: {list(tiers)}")
+engines = EnginePool(tiers, settings)
+for name in served:
+    engines.get(name)  # load models at start-up: a broken model file fails the pod, not a request
+app = service.app
+
+
+async def handle(body: bytes) -> None:
+    try:
+        message = decode(ClassifiedRequest, body)
+    except (ValueError, ValidationError) as exc:
+        await service.bus.fail(f"undecodable classified request: {exc}", request_id=None, payload=body)
+        return
+    request = message.request
+    if service.seen.check(f"{request.id}:generator:0") is not None:
+        log.info("request %s redelivered to the generator; skipped", request.id)
+        return
+    tier = tiers[message.tier]
+    try:
+        draft = await asyncio.to_thread(generate_draft, message, engines.get(message.tier), tier)
+    except BudgetExceeded as exc:
+        result = Result(
+            id=request.id, status=ResultStatus.budget_exhausted, tier=message.tier, ledger=message.ledger,
+            verdicts=[Verdict(pointer="", kind="budget", message=str(exc))], metadata=request.metadata,
+        )
+        await service.bus.finish(result, message.received_at_ms)
+        return
+    except (SchemaCompileError, ValueError) as exc:
+        reason = f"schema not supported by the constrained decoder: {exc}" if isinstance(exc, SchemaCompileError) else str(exc)
+        service.seen.forget(f"{request.id}:generator:0")
+        await service.bus.fail(
+            reason, request_id=request.id, payload=body, tier=message.tier, ledger=message.ledger,
+            metadata=request.metadata, received_at_ms=message.received_at_ms,
+        )
+        return
+    await service.bus.send(settings.topic_drafts, draft, request.id)
+
+
+for tier_name in served:
+    service.subscriber(settings.generate_topic(tier_name), group=f"generator-{tier_name}")(handle)

@@ -1,0 +1,60 @@
+"""Refiner: regenerate only the failing segments, each constrained to its own sub-schema, and patch them in."""
+
+import copy
+import logging
+
+from schemas import Critique, Draft
+from services.common.budget import BudgetExceeded
+from services.common.drafting import constrained_call
+from services.common.engines.base import Engine
+from services.common.prompts import generation_messages, segment_messages
+from services.common.segments import get, outermost, patch, subschema
+from services.common.tiers import Tier
+
+log = logging.getLogger("refinery.refiner")
+
+
+def feedback_for(critique: Critique, pointer: str) -> list[str]:
+    inside = [v.message for v in critique.verdicts if v.pointer == pointer or v.pointer.startswith(pointer + "/")]
+    return inside or [v.message for v in critique.verdicts]
+
+
+def refine(critique: Critique, engine: Engine, tier: Tier) -> Draft:
+    """A new draft (round + 1). Segments the budget cannot cover are left as they were."""
+    request = critique.request
+    round_ = critique.round + 1
+    ledger = critique.ledger
+    pointers = outermost([v.pointer for v in critique.verdicts])
+    output = copy.deepcopy(critique.output)
+    text, parsed, truncated = critique.text, critique.parsed, False
+    for pointer in pointers:
+        feedback = feedback_for(critique, pointer)
+        if pointer == "" or not parsed:  # the whole output is wrong or unreadable: regenerate it
+            messages = generation_messages(request.prompt, request.json_schema, request.context)
+            messages[-1]["content"] += "\n\nA previous attempt failed: " + "; ".join(feedback)
+            sub = request.json_schema
+        else:
+            sub = subschema(request.json_schema, pointer)
+            current = get(output, pointer)
+            messages = segment_messages(request.prompt, request.context, output, pointer, sub, feedback)
+            log.debug("refining %s (was %r)", pointer, current)
+        try:
+            call = constrained_call(
+                engine=engine, tier=tier, request=request, ledger=ledger, messages=messages,
+                json_schema=sub, stage="refiner", round_=round_, note=pointer or "/",
+            )
+        except BudgetExceeded as exc:
+            log.info("request %s: budget stops refinement at %s: %s", request.id, pointer, exc)
+            break
+        ledger = ledger.add(call.entry)
+        if not call.parsed:
+            truncated = truncated or call.truncated
+            continue
+        if pointer == "" or not parsed:
+            output, text, parsed = call.value, call.text, True
+        else:
+            output = patch(output, pointer, call.value)
+    return Draft(
+        request=request, tier=critique.tier, ledger=ledger, received_at_ms=critique.received_at_ms,
+        round=round_, output=output, text=text, parsed=parsed, truncated=truncated,
+    )
