@@ -6,6 +6,7 @@ import orjson
 from pydantic import ValidationError
 
 from schemas import GenerationRequest
+from services.classifier.satisfiable import unsatisfiable_reasons
 
 
 class RequestRejected(Exception):
@@ -36,6 +37,9 @@ def parse_request(raw: bytes, max_bytes: int) -> GenerationRequest:
     if len(raw) > max_bytes:
         raise RequestRejected(f"payload of {len(raw)} bytes exceeds the {max_bytes}-byte limit", request_id, metadata)
     try:
-        return GenerationRequest.model_validate(data)
+        request = GenerationRequest.model_validate(data)
     except ValidationError as exc:
         raise RequestRejected(_summarise(exc), request_id, metadata) from None
+    if problems := unsatisfiable_reasons(request.json_schema):
+        raise RequestRejected("unsatisfiable schema: " + "; ".join(problems), request_id, metadata)
+    return request

@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import llama_cpp
 from llama_cpp import Llama, LlamaGrammar
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
+from services.common.engines.bounds import bounded
 from services.common.engines.base import Completion, Message, SchemaCompileError
 
 GRAMMAR_CACHE_SIZE = 256
@@ -51,6 +53,7 @@ class LlamaCppEngine:
             seed=0,
             verbose=False,
         )
+        self._vocab = llama_cpp.llama_model_get_vocab(self._llm.model)
         self._prompt_format = prompt_format
         self._chat = self._chat_formatter() if prompt_format == "chat" else None
         self._grammars: OrderedDict[bytes, LlamaGrammar] = OrderedDict()
@@ -82,7 +85,7 @@ class LlamaCppEngine:
             self._grammars.move_to_end(key)
             return self._grammars[key]
         try:
-            grammar = LlamaGrammar.from_json_schema(key.decode(), verbose=False)
+            grammar = LlamaGrammar.from_json_schema(orjson.dumps(bounded(json_schema)).decode(), verbose=False)
         except Exception as exc:  # the converter raises bare Exceptions/KeyErrors for unsupported features
             raise SchemaCompileError(f"{type(exc).__name__}: {exc}") from exc
         self._grammars[key] = grammar
@@ -105,12 +108,10 @@ class LlamaCppEngine:
         ttft_ms: float | None = None
         out: list[int] = []
         finish = "length"
-        if grammar is not None:
-            grammar.reset()
         for token in self._llm.generate(prompt, temp=0.0, top_k=1, repeat_penalty=1.0, grammar=grammar, reset=True):
             if ttft_ms is None:
                 ttft_ms = (time.perf_counter() - started) * 1000
-            if token == eos or self._llm.token_is_eog(token) if hasattr(self._llm, "token_is_eog") else token == eos:
+            if token == eos or self._is_end(token):
                 finish = "stop"
                 break
             out.append(token)
@@ -127,6 +128,9 @@ class LlamaCppEngine:
             duration_ms=(time.perf_counter() - started) * 1000,
             finish_reason=finish,
         )
+
+    def _is_end(self, token: int) -> bool:
+        return bool(llama_cpp.llama_vocab_is_eog(self._vocab, token))
 
     def _text(self, tokens: list[int]) -> str:
         return self._llm.detokenize(tokens).decode("utf-8", errors="replace")

@@ -1,0 +1,86 @@
+import orjson
+import pytest
+
+from schemas import Draft, GenerationRequest, Ledger, LedgerEntry, ResultStatus
+from services.client.datasets import read_jsonl
+from services.critic.decide import decide
+from services.critic.validators import check_draft, schema_verdicts
+from tests.conftest import make_request
+
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "email": {"type": "string", "format": "email"},
+        "when": {"type": "string", "format": "date-time"},
+        "items": {"type": "array", "items": {"type": "object", "properties": {"qty": {"type": "integer", "minimum": 1}}}},
+        "name": {"type": "string"},
+    },
+    "required": ["email", "name"],
+    "additionalProperties": False,
+}
+
+
+def draft(output: object, *, round_: int = 0, max_tokens: int = 1000, parsed: bool = True, used: int = 100) -> Draft:
+    request = GenerationRequest.model_validate(make_request(schema=SCHEMA, budget={"max_tokens": max_tokens}))
+    ledger = Ledger().add(LedgerEntry(stage="generator", input_tokens=used - 10, output_tokens=10))
+    return Draft(request=request, tier="small", ledger=ledger, received_at_ms=0, round=round_, output=output,
+                 parsed=parsed, text="" if not parsed else orjson.dumps(output).decode())
+
+
+def test_each_failure_has_its_own_pointer_and_kind() -> None:
+    verdicts = schema_verdicts({"email": "not-an-email", "when": "yesterday", "items": [{"qty": 0}]}, SCHEMA)
+    by_pointer = {v.pointer: v for v in verdicts}
+    assert by_pointer["/email"].kind == "format"
+    assert by_pointer["/when"].kind == "format"
+    assert by_pointer["/items/0/qty"].kind == "schema" and "minimum" in by_pointer["/items/0/qty"].message
+    assert by_pointer["/name"].message == "required property 'name' is missing"
+
+
+def test_unparsed_draft_is_a_root_parse_verdict() -> None:
+    [verdict] = check_draft(draft(None, parsed=False))
+    assert verdict.pointer == "" and verdict.kind == "parse"
+
+
+def test_jsonschemabench_instances(shared_data) -> None:
+    """The critic agrees with JSONSchemaBench's labelled instances (formats included)."""
+    checked = disagreements = 0
+    for task in read_jsonl(shared_data / "jsonschemabench" / "dev.jsonl"):
+        for case in task["tests"]:
+            try:
+                verdicts = schema_verdicts(case["data"], task["schema"])
+            except Exception:  # unresolvable remote $refs: not the critic's concern here
+                continue
+            checked += 1
+            if bool(verdicts) == case["valid"]:
+                disagreements += 1
+    assert checked > 500
+    assert disagreements / checked < 0.02, f"{disagreements} of {checked} instances misjudged"
+
+
+def test_decide_accepts_a_clean_draft() -> None:
+    decision = decide(draft({"email": "a@b.co", "name": "A"}), [], max_rounds=2)
+    assert decision.result is not None and decision.result.status is ResultStatus.accepted
+
+
+def test_decide_sends_failures_back_for_revision() -> None:
+    d = draft({"email": "nope", "name": "A"})
+    decision = decide(d, check_draft(d), max_rounds=2)
+    assert decision.critique is not None and decision.critique.verdicts[0].pointer == "/email"
+
+
+def test_decide_stops_at_the_round_cap() -> None:
+    d = draft({"email": "nope", "name": "A"}, round_=2)
+    decision = decide(d, check_draft(d), max_rounds=2)
+    assert decision.result is not None and decision.result.status is ResultStatus.rejected
+    assert decision.result.verdicts[0].pointer == "/email"
+
+
+@pytest.mark.parametrize(("max_tokens", "status"), [(120, ResultStatus.budget_exhausted), (5000, None)])
+def test_decide_stops_when_budget_cannot_cover_a_round(max_tokens: int, status: ResultStatus | None) -> None:
+    d = draft({"email": "nope", "name": "A"}, max_tokens=max_tokens, used=100)
+    decision = decide(d, check_draft(d), max_rounds=2)
+    if status is None:
+        assert decision.critique is not None
+    else:
+        assert decision.result is not None and decision.result.status is status
+        assert decision.result.verdicts[-1].kind == "budget"

@@ -1,0 +1,104 @@
+"""Real model (SmolLM2-135M via llama.cpp), no broker: engine, generator and refiner logic."""
+
+import pytest
+from jsonschema import validate
+
+from schemas import ClassifiedRequest, Classification, Critique, GenerationRequest, Ledger, Verdict
+from services.client.datasets import bfcl_requests
+from services.common.budget import BudgetExceeded
+from services.common.engines import SchemaCompileError
+from services.common.engines.bounds import bounded
+from services.common.engines.registry import build_engine
+from services.common.prompts import generation_messages
+from services.common.settings import Settings
+from services.common.tiers import load_tiers
+from services.generator.logic import generate_draft
+from services.refiner.logic import refine
+from tests.conftest import make_request
+
+SETTINGS = Settings(model_threads=2)
+TIER = load_tiers(SETTINGS.tiers_file)["small"]
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return build_engine(TIER, SETTINGS)
+
+
+def classified(raw: dict) -> ClassifiedRequest:
+    request = GenerationRequest.model_validate(raw)
+    return ClassifiedRequest(request=request, tier="small", received_at_ms=0,
+                             classification=Classification(complexity=0, reason="test"))
+
+
+def test_constrained_drafts_satisfy_bfcl_schemas(engine, shared_data) -> None:
+    for raw in bfcl_requests(limit=4, root=shared_data):
+        draft = generate_draft(classified(raw), engine, TIER)
+        assert draft.parsed, draft.text
+        validate(draft.output, raw["schema"])
+        [entry] = draft.ledger.entries
+        assert entry.stage == "generator" and entry.model == TIER.model_name
+        messages = generation_messages(raw["prompt"], raw["schema"], None)
+        assert entry.input_tokens == engine.count_tokens(messages)
+        assert 0 < entry.output_tokens <= TIER.max_new_tokens
+        assert entry.ttft_ms is not None and entry.ttft_ms <= entry.duration_ms
+        assert entry.cost == TIER.cost(entry.input_tokens, entry.output_tokens)
+
+
+def test_generation_is_deterministic(engine, shared_data) -> None:
+    raw = bfcl_requests(limit=1, root=shared_data)[0]
+    first = generate_draft(classified(raw), engine, TIER)
+    second = generate_draft(classified(raw), engine, TIER)
+    assert first.output == second.output and first.ledger.tokens == second.ledger.tokens
+
+
+def test_unsupported_schema_is_a_compile_error(engine) -> None:
+    with pytest.raises(SchemaCompileError, match="pattern"):
+        engine.complete(generation_messages("x", {}, None), {"type": "string", "pattern": "^(?=a)b$"}, 10)
+
+
+def test_budget_too_small_for_the_prompt_is_refused_before_the_call(engine) -> None:
+    with pytest.raises(BudgetExceeded):
+        generate_draft(classified(make_request(budget={"max_tokens": 50})), engine, TIER)
+
+
+def test_output_never_exceeds_the_budget(engine) -> None:
+    schema = {"type": "object", "properties": {"story": {"type": "string"}}, "required": ["story"]}
+    message = classified(make_request(prompt="Write a long story.", schema=schema, budget={"max_tokens": 150}))
+    draft = generate_draft(message, engine, TIER)
+    assert draft.ledger.tokens <= 150
+
+
+def test_bounds_only_narrow() -> None:
+    schema = {"type": "object", "properties": {"s": {"type": "string", "minLength": 300}, "a": {"type": "array"},
+                                               "e": {"type": "string", "enum": ["x"]}}}
+    out = bounded(schema)
+    assert out["properties"]["s"]["maxLength"] == 300
+    assert out["properties"]["a"]["maxItems"] == 16
+    assert "maxLength" not in out["properties"]["e"]
+
+
+def test_refiner_regenerates_only_the_failing_segment(engine) -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "city": {"type": "string", "maxLength": 30},
+            "forecast": {"type": "object", "properties": {"days": {"type": "integer", "minimum": 1, "maximum": 7},
+                                                          "unit": {"type": "string", "enum": ["C", "F"]}}},
+        },
+    }
+    request = GenerationRequest.model_validate(
+        make_request(prompt="Forecast for Porto for the next 3 days in C.", schema=schema, budget={"max_tokens": 3000})
+    )
+    output = {"city": "Porto", "forecast": {"days": 40, "unit": "C"}}
+    critique = Critique(
+        request=request, tier="small", ledger=Ledger(), received_at_ms=0, round=0, output=output,
+        verdicts=[Verdict(pointer="/forecast/days", kind="schema", message="maximum: 40 is greater than 7")],
+    )
+    draft = refine(critique, engine, TIER)
+    assert draft.round == 1
+    assert draft.output["city"] == "Porto" and draft.output["forecast"]["unit"] == "C"
+    assert isinstance(draft.output["forecast"]["days"], int)
+    [entry] = draft.ledger.entries
+    assert entry.stage == "refiner" and entry.note == "/forecast/days" and entry.round == 1
+    assert entry.output_tokens <= 20  # a bare integer, not a whole object
