@@ -40,5 +40,7 @@ class GenerationRequest(BaseModel):
         try:
             validator_for(value).check_schema(value)
         except SchemaError as exc:
-            raise ValueError(f"invalid JSON Schema at {'/'.join(map(str, exc.path)) or '<root>'}: {exc.message}") from exc
+            raise ValueError(
+                f"invalid JSON Schema at {'/'.join(map(str, exc.path)) or '<root>'}: {exc.message}"
+            ) from exc
         return value

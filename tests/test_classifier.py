@@ -1,10 +1,10 @@
 import orjson
 import pytest
 
+from schemas import GenerationRequest
 from services.classifier.features import extract_features
 from services.classifier.intake import RequestRejected, parse_request
 from services.classifier.router import complexity, route
-from schemas import GenerationRequest
 from tests.conftest import make_request
 
 TIERS = ["small", "large"]
@@ -41,7 +41,10 @@ def test_features_of_nested_schema() -> None:
     schema = {
         "type": "object",
         "properties": {
-            "a": {"type": "array", "items": {"type": "object", "properties": {"b": {"type": "string", "pattern": "x"}}}},
+            "a": {
+                "type": "array",
+                "items": {"type": "object", "properties": {"b": {"type": "string", "pattern": "x"}}},
+            },
             "c": {"$ref": "#/$defs/c"},
         },
         "required": ["a"],
@@ -79,8 +82,10 @@ def test_forced_tier_overrides_and_unknown_tier_is_rejected() -> None:
     ("schema", "fragment"),
     [
         ({"type": "string", "minLength": 5, "maxLength": 2}, "/: minLength 5 > maxLength 2"),
-        ({"type": "object", "properties": {"n": {"type": "integer", "minimum": 3, "maximum": 1}}},
-         "/properties/n: minimum 3 > maximum 1"),
+        (
+            {"type": "object", "properties": {"n": {"type": "integer", "minimum": 3, "maximum": 1}}},
+            "/properties/n: minimum 3 > maximum 1",
+        ),
         ({"type": "object", "properties": {"a": {}}, "required": ["b"], "additionalProperties": False}, "['b']"),
         ({"type": "array", "items": {"enum": []}}, "/items: empty enum"),
     ],

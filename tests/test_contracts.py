@@ -3,8 +3,8 @@ import pytest
 from pydantic import ValidationError
 
 from schemas import (
-    ClassifiedRequest,
     Classification,
+    ClassifiedRequest,
     Critique,
     Draft,
     GenerationRequest,

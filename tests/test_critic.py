@@ -12,7 +12,10 @@ SCHEMA = {
     "properties": {
         "email": {"type": "string", "format": "email"},
         "when": {"type": "string", "format": "date-time"},
-        "items": {"type": "array", "items": {"type": "object", "properties": {"qty": {"type": "integer", "minimum": 1}}}},
+        "items": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"qty": {"type": "integer", "minimum": 1}}},
+        },
         "name": {"type": "string"},
     },
     "required": ["email", "name"],
@@ -23,8 +26,16 @@ SCHEMA = {
 def draft(output: object, *, round_: int = 0, max_tokens: int = 1000, parsed: bool = True, used: int = 100) -> Draft:
     request = GenerationRequest.model_validate(make_request(schema=SCHEMA, budget={"max_tokens": max_tokens}))
     ledger = Ledger().add(LedgerEntry(stage="generator", input_tokens=used - 10, output_tokens=10))
-    return Draft(request=request, tier="small", ledger=ledger, received_at_ms=0, round=round_, output=output,
-                 parsed=parsed, text="" if not parsed else orjson.dumps(output).decode())
+    return Draft(
+        request=request,
+        tier="small",
+        ledger=ledger,
+        received_at_ms=0,
+        round=round_,
+        output=output,
+        parsed=parsed,
+        text="" if not parsed else orjson.dumps(output).decode(),
+    )
 
 
 def test_each_failure_has_its_own_pointer_and_kind() -> None:

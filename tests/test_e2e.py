@@ -70,11 +70,18 @@ def test_bfcl_batch_returns_one_schema_valid_result_each(stack: Stack, settings:
 
 def test_refinement_loop_closes_over_kafka(settings: Settings) -> None:
     """Integer bounds are not enforced by the decoder, so the critic fails them and the refiner fixes them."""
-    schema = {"type": "object", "properties": {"days": {"type": "integer", "minimum": 1, "maximum": 7},
-                                               "city": {"type": "string", "maxLength": 20}},
-              "required": ["days", "city"], "additionalProperties": False}
-    request = make_request(id="loop-1", prompt="Forecast for Porto, 3 days.", schema=schema,
-                           budget={"max_tokens": 3000})
+    schema = {
+        "type": "object",
+        "properties": {
+            "days": {"type": "integer", "minimum": 1, "maximum": 7},
+            "city": {"type": "string", "maxLength": 20},
+        },
+        "required": ["days", "city"],
+        "additionalProperties": False,
+    }
+    request = make_request(
+        id="loop-1", prompt="Forecast for Porto, 3 days.", schema=schema, budget={"max_tokens": 3000}
+    )
     [result] = batch([orjson.dumps(request)], settings)
     assert result.status in (ResultStatus.accepted, ResultStatus.rejected)
     if result.rounds > 0:
@@ -90,8 +97,9 @@ def test_bad_input_yields_error_records_and_good_requests_still_succeed(settings
         await producer.send_and_wait(settings.topic_requests, b'{"id": "broken-1", "prompt": ', key=b"broken-1")
         await producer.stop()
         invalid = orjson.dumps(make_request(id="invalid-1", budget={"max_tokens": 0}))
-        unsatisfiable = orjson.dumps(make_request(id="unsat-1", schema={"type": "string", "minLength": 9,
-                                                                         "maxLength": 1}))
+        unsatisfiable = orjson.dumps(
+            make_request(id="unsat-1", schema={"type": "string", "minLength": 9, "maxLength": 1})
+        )
         good = orjson.dumps(make_request(id="good-after-bad"))
         return await run_batch([invalid, unsatisfiable, good], settings, 300)
 
@@ -99,8 +107,9 @@ def test_bad_input_yields_error_records_and_good_requests_still_succeed(settings
     assert invalid.status is ResultStatus.error and "budget.max_tokens" in invalid.error
     assert unsatisfiable.status is ResultStatus.error and "unsatisfiable schema" in unsatisfiable.error
     assert good.status is ResultStatus.accepted, good
-    errors = [ErrorRecord.model_validate(orjson.loads(v)) for v in asyncio.run(read_topic(settings,
-                                                                                          settings.topic_errors))]
+    errors = [
+        ErrorRecord.model_validate(orjson.loads(v)) for v in asyncio.run(read_topic(settings, settings.topic_errors))
+    ]
     reasons = {e.request_id: e.reason for e in errors}
     assert "invalid-1" in reasons and "unsat-1" in reasons
     assert any(e.request_id is None and "malformed JSON" in e.reason and "broken-1" in e.payload for e in errors)
@@ -143,8 +152,12 @@ def test_cli_batch_writes_results_in_input_order(stack: Stack, tmp_path: Path, s
     lines = [orjson.dumps(r) for r in requests] + [b"not json"]
     source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     source.write_bytes(b"\n".join(lines) + b"\n")
-    done = subprocess.run([".venv/bin/refinery", "batch", str(source), str(out), "--bootstrap", stack.bootstrap,
-                           "--timeout", "300"], capture_output=True, text=True, timeout=400)
+    done = subprocess.run(
+        [".venv/bin/refinery", "batch", str(source), str(out), "--bootstrap", stack.bootstrap, "--timeout", "300"],
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
     assert done.returncode == 0, done.stderr
     written = [orjson.loads(line) for line in out.read_bytes().splitlines()]
     assert [w["id"] for w in written] == [r["id"] for r in requests] + ["line-4"]

@@ -3,7 +3,7 @@
 import pytest
 from jsonschema import validate
 
-from schemas import ClassifiedRequest, Classification, Critique, GenerationRequest, Ledger, Verdict
+from schemas import Classification, ClassifiedRequest, Critique, GenerationRequest, Ledger, Verdict
 from services.client.datasets import bfcl_requests
 from services.common.budget import BudgetExceeded
 from services.common.engines import SchemaCompileError
@@ -27,8 +27,9 @@ def engine():
 
 def classified(raw: dict) -> ClassifiedRequest:
     request = GenerationRequest.model_validate(raw)
-    return ClassifiedRequest(request=request, tier="small", received_at_ms=0,
-                             classification=Classification(complexity=0, reason="test"))
+    return ClassifiedRequest(
+        request=request, tier="small", received_at_ms=0, classification=Classification(complexity=0, reason="test")
+    )
 
 
 def test_constrained_drafts_satisfy_bfcl_schemas(engine, shared_data) -> None:
@@ -70,8 +71,14 @@ def test_output_never_exceeds_the_budget(engine) -> None:
 
 
 def test_bounds_only_narrow() -> None:
-    schema = {"type": "object", "properties": {"s": {"type": "string", "minLength": 300}, "a": {"type": "array"},
-                                               "e": {"type": "string", "enum": ["x"]}}}
+    schema = {
+        "type": "object",
+        "properties": {
+            "s": {"type": "string", "minLength": 300},
+            "a": {"type": "array"},
+            "e": {"type": "string", "enum": ["x"]},
+        },
+    }
     out = bounded(schema)
     assert out["properties"]["s"]["maxLength"] == 300
     assert out["properties"]["a"]["maxItems"] == 16
@@ -83,8 +90,13 @@ def test_refiner_regenerates_only_the_failing_segment(engine) -> None:
         "type": "object",
         "properties": {
             "city": {"type": "string", "maxLength": 30},
-            "forecast": {"type": "object", "properties": {"days": {"type": "integer", "minimum": 1, "maximum": 7},
-                                                          "unit": {"type": "string", "enum": ["C", "F"]}}},
+            "forecast": {
+                "type": "object",
+                "properties": {
+                    "days": {"type": "integer", "minimum": 1, "maximum": 7},
+                    "unit": {"type": "string", "enum": ["C", "F"]},
+                },
+            },
         },
     }
     request = GenerationRequest.model_validate(
@@ -92,7 +104,12 @@ def test_refiner_regenerates_only_the_failing_segment(engine) -> None:
     )
     output = {"city": "Porto", "forecast": {"days": 40, "unit": "C"}}
     critique = Critique(
-        request=request, tier="small", ledger=Ledger(), received_at_ms=0, round=0, output=output,
+        request=request,
+        tier="small",
+        ledger=Ledger(),
+        received_at_ms=0,
+        round=0,
+        output=output,
         verdicts=[Verdict(pointer="/forecast/days", kind="schema", message="maximum: 40 is greater than 7")],
     )
     draft = refine(critique, engine, TIER)

@@ -40,9 +40,18 @@ def start_broker(port: int, log_path: Path) -> subprocess.Popen[bytes]:
     url = f"tcp://127.0.0.1:{port}"
     log = log_path.open("ab")
     process = subprocess.Popen(
-        [str(broker_binary()), "broker", "--listener-url", url, "--advertised-listener-url", url,
-         "--storage-engine", "memory://tansu/"],
-        stdout=log, stderr=subprocess.STDOUT,
+        [
+            str(broker_binary()),
+            "broker",
+            "--listener-url",
+            url,
+            "--advertised-listener-url",
+            url,
+            "--storage-engine",
+            "memory://tansu/",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         wait_for_port("127.0.0.1", port)

@@ -28,15 +28,20 @@ async def on_request(body: bytes) -> None:
             if first_seen != fingerprint:
                 await service.bus.fail(
                     "duplicate request id with a different payload; the first request stands",
-                    request_id=request.id, payload=body, emit_result=False,
+                    request_id=request.id,
+                    payload=body,
+                    emit_result=False,
                 )
             log.info("request %s redelivered; already routed", request.id)
             return
         tier, classification = route(request, tier_names)
     except RequestRejected as rejected:
         await service.bus.fail(
-            rejected.reason, request_id=rejected.request_id, payload=body,
-            metadata=rejected.metadata, received_at_ms=received,
+            rejected.reason,
+            request_id=rejected.request_id,
+            payload=body,
+            metadata=rejected.metadata,
+            received_at_ms=received,
         )
         return
     entry = LedgerEntry(stage="classifier", model="rule-v1", duration_ms=float(now_ms() - received))

@@ -6,9 +6,30 @@ from typing import Any
 from schemas import GenerationRequest
 
 CONSTRAINT_KEYWORDS = frozenset(
-    {"pattern", "format", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-     "minLength", "maxLength", "minItems", "maxItems", "multipleOf", "uniqueItems", "oneOf", "anyOf", "allOf",
-     "not", "if", "dependentRequired", "dependentSchemas", "$ref"}
+    {
+        "pattern",
+        "format",
+        "enum",
+        "const",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "minLength",
+        "maxLength",
+        "minItems",
+        "maxItems",
+        "multipleOf",
+        "uniqueItems",
+        "oneOf",
+        "anyOf",
+        "allOf",
+        "not",
+        "if",
+        "dependentRequired",
+        "dependentSchemas",
+        "$ref",
+    }
 )
 
 
@@ -47,9 +68,12 @@ def _walk(node: Any, depth: int, acc: dict[str, int]) -> None:
         if key in ("properties", "patternProperties", "$defs", "definitions") and isinstance(value, dict):
             for sub in value.values():
                 _walk(sub, depth + 1, acc)
-        elif key in ("items", "additionalProperties", "not", "if", "then", "else", "contains"):
-            _walk(value, depth + 1, acc)
-        elif key in ("anyOf", "oneOf", "allOf", "prefixItems"):
+        elif key in ("items", "additionalProperties", "not", "if", "then", "else", "contains") or key in (
+            "anyOf",
+            "oneOf",
+            "allOf",
+            "prefixItems",
+        ):
             _walk(value, depth + 1, acc)
 
 

@@ -2,8 +2,12 @@
 
 from typing import Any
 
-PAIRS = (("minLength", "maxLength"), ("minItems", "maxItems"), ("minProperties", "maxProperties"),
-         ("minimum", "maximum"))
+PAIRS = (
+    ("minLength", "maxLength"),
+    ("minItems", "maxItems"),
+    ("minProperties", "maxProperties"),
+    ("minimum", "maximum"),
+)
 
 
 def _problems(node: Any, pointer: str) -> list[str]:
@@ -19,8 +23,10 @@ def _problems(node: Any, pointer: str) -> list[str]:
     if node.get("enum") == []:
         found.append(f"{pointer or '/'}: empty enum")
     props = node.get("properties") if isinstance(node.get("properties"), dict) else {}
-    if node.get("additionalProperties") is False and isinstance(node.get("required"), list) and not node.get(
-        "patternProperties"
+    if (
+        node.get("additionalProperties") is False
+        and isinstance(node.get("required"), list)
+        and not node.get("patternProperties")
     ):
         missing = [r for r in node["required"] if r not in props]
         if missing:

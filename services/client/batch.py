@@ -48,8 +48,11 @@ def _client_kwargs(settings: Settings) -> dict[str, Any]:
         kwargs["security_protocol"] = settings.security_protocol
         kwargs["ssl_context"] = security.ssl_context
         if settings.sasl_mechanism:
-            kwargs.update(sasl_mechanism=settings.sasl_mechanism, sasl_plain_username=settings.sasl_username,
-                          sasl_plain_password=settings.sasl_password)
+            kwargs.update(
+                sasl_mechanism=settings.sasl_mechanism,
+                sasl_plain_username=settings.sasl_username,
+                sasl_plain_password=settings.sasl_password,
+            )
     return kwargs
 
 
@@ -118,7 +121,7 @@ def percentile(values: list[float], q: float) -> float | None:
     if not values:
         return None
     ordered = sorted(values)
-    index = min(int(round(q * (len(ordered) - 1))), len(ordered) - 1)
+    index = min(round(q * (len(ordered) - 1)), len(ordered) - 1)
     return ordered[index]
 
 

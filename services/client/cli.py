@@ -52,8 +52,7 @@ def _print_summary(results: list[Result], wall_s: float) -> None:
     console.print(table)
     p50, p95 = summary["latency_p50_ms"], summary["latency_p95_ms"]
     console.print(
-        f"tokens {summary['tokens']}  cost {summary['cost']:.6f}  "
-        f"latency p50 {p50 or 0:.0f} ms  p95 {p95 or 0:.0f} ms"
+        f"tokens {summary['tokens']}  cost {summary['cost']:.6f}  latency p50 {p50 or 0:.0f} ms  p95 {p95 or 0:.0f} ms"
     )
 
 
@@ -113,7 +112,9 @@ def up(
         for _ in range(replicas):
             stack.start_service(name)
     write_state(STATE_FILE, stack)
-    console.print(f"Refinery is up on {stack.bootstrap}; logs in {STATE_FILE.parent / 'logs'}; `refinery down` stops it.")
+    console.print(
+        f"Refinery is up on {stack.bootstrap}; logs in {STATE_FILE.parent / 'logs'}; `refinery down` stops it."
+    )
 
 
 @cli.command()

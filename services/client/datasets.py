@@ -50,14 +50,20 @@ def bfcl_requests(limit: int | None = None, max_tokens: int = 2000, root: Path |
     for task in read_jsonl(root / "bfcl" / "simple_python.jsonl"):
         function = task["function"][0]
         question = " ".join(turn["content"] for turn in task["question"][0] if turn["role"] == "user")
-        requests.append({
-            "id": f"bfcl-{task['id']}",
-            "prompt": f"{question}\nGive the arguments for calling {function['name']}: {function['description']}",
-            "schema": bfcl_schema(function["parameters"]),
-            "budget": {"max_tokens": max_tokens},
-            "metadata": {"source": "bfcl", "task": task["id"], "function": function["name"],
-                         "ground_truth": answers.get(task["id"])},
-        })
+        requests.append(
+            {
+                "id": f"bfcl-{task['id']}",
+                "prompt": f"{question}\nGive the arguments for calling {function['name']}: {function['description']}",
+                "schema": bfcl_schema(function["parameters"]),
+                "budget": {"max_tokens": max_tokens},
+                "metadata": {
+                    "source": "bfcl",
+                    "task": task["id"],
+                    "function": function["name"],
+                    "ground_truth": answers.get(task["id"]),
+                },
+            }
+        )
         if limit is not None and len(requests) >= limit:
             break
     return requests

@@ -1,5 +1,6 @@
 """Run Refinery locally: the embedded broker plus the four services, each its own OS process."""
 
+import contextlib
 import json
 import os
 import signal
@@ -26,7 +27,12 @@ class Stack:
     services: dict[str, list[subprocess.Popen[bytes]]] = field(default_factory=dict)
 
     def _env(self, name: str) -> dict[str, str]:
-        return {**os.environ, **SERVICE_ENV.get(name, {}), **self.env, "REFINERY_BOOTSTRAP_SERVERS": self.bootstrap or ""}
+        return {
+            **os.environ,
+            **SERVICE_ENV.get(name, {}),
+            **self.env,
+            "REFINERY_BOOTSTRAP_SERVERS": self.bootstrap or "",
+        }
 
     def start(self, services: tuple[str, ...] = SERVICES) -> "Stack":
         (self.workdir / "logs").mkdir(parents=True, exist_ok=True)
@@ -41,14 +47,21 @@ class Stack:
 
     def _settings_overrides(self) -> dict[str, str]:
         prefix = "REFINERY_"
-        return {k[len(prefix):].lower(): v for k, v in self.env.items() if k.startswith(prefix) and k != "REFINERY_BOOTSTRAP_SERVERS"}
+        return {
+            k[len(prefix) :].lower(): v
+            for k, v in self.env.items()
+            if k.startswith(prefix) and k != "REFINERY_BOOTSTRAP_SERVERS"
+        }
 
     def start_service(self, name: str) -> subprocess.Popen[bytes]:
         index = len(self.services.get(name, []))
         log = (self.workdir / "logs" / f"{name}-{index}.log").open("ab")
         process = subprocess.Popen(
             [sys.executable, "-m", "services.client.cli", "service", name],
-            env=self._env(name), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            env=self._env(name),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self.services.setdefault(name, []).append(process)
         return process
@@ -92,10 +105,8 @@ def write_state(path: Path, stack: Stack) -> None:
 
 def _signal_and_wait(pids: list[int], timeout: float) -> None:
     for pid in pids:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
     deadline = time.monotonic() + timeout
     for pid in pids:
         while _alive(pid):

@@ -15,7 +15,9 @@ def _exporter(settings: Settings) -> SpanExporter | None:
     if kind == "otlp-grpc":
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as GrpcExporter
 
-        return GrpcExporter(endpoint=settings.otel_endpoint, insecure=True) if settings.otel_endpoint else GrpcExporter()
+        return (
+            GrpcExporter(endpoint=settings.otel_endpoint, insecure=True) if settings.otel_endpoint else GrpcExporter()
+        )
     if kind == "otlp-http":
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as HttpExporter
 

@@ -32,7 +32,9 @@ class Tier(BaseModel):
         return Path(spec.submodule_search_locations[0]) / self.model_file
 
     def cost(self, input_tokens: int, output_tokens: int) -> float:
-        return round(input_tokens * self.price_per_1k_input / 1000 + output_tokens * self.price_per_1k_output / 1000, 10)
+        return round(
+            input_tokens * self.price_per_1k_input / 1000 + output_tokens * self.price_per_1k_output / 1000, 10
+        )
 
 
 def load_tiers(path: Path) -> dict[str, Tier]:

@@ -28,7 +28,9 @@ async def on_draft(body: bytes) -> None:
         return
     started = time.perf_counter()
     verdicts = check_draft(draft)
-    entry = LedgerEntry(stage="critic", round=draft.round, model="validators", duration_ms=(time.perf_counter() - started) * 1000)
+    entry = LedgerEntry(
+        stage="critic", round=draft.round, model="validators", duration_ms=(time.perf_counter() - started) * 1000
+    )
     draft = draft.model_copy(update={"ledger": draft.ledger.add(entry)})
     decision = decide(draft, verdicts, settings.max_rounds)
     if decision.result is not None:

@@ -24,8 +24,14 @@ def decide(draft: Draft, verdicts: list[Verdict], max_rounds: int) -> Decision:
 
     def result(status: ResultStatus, extra: list[Verdict] | None = None) -> Result:
         return Result(
-            id=request.id, status=status, output=draft.output, tier=draft.tier, rounds=draft.round,
-            ledger=draft.ledger, verdicts=[*verdicts, *(extra or [])], metadata=request.metadata,
+            id=request.id,
+            status=status,
+            output=draft.output,
+            tier=draft.tier,
+            rounds=draft.round,
+            ledger=draft.ledger,
+            verdicts=[*verdicts, *(extra or [])],
+            metadata=request.metadata,
         )
 
     failing = [v for v in verdicts if v.severity == "error"]

@@ -35,8 +35,10 @@ def _verdicts_for(error: ValidationError) -> list[Verdict]:
     base = _pointer(error)
     if error.validator == "required" and isinstance(error.instance, dict):
         missing = [p for p in error.validator_value if p not in error.instance]
-        return [Verdict(pointer=join(base, name), kind="schema", message=f"required property {name!r} is missing")
-                for name in missing]
+        return [
+            Verdict(pointer=join(base, name), kind="schema", message=f"required property {name!r} is missing")
+            for name in missing
+        ]
     kind = "format" if error.validator == "format" else "schema"
     return [Verdict(pointer=base, kind=kind, message=f"{error.validator}: {error.message}"[:500])]
 

@@ -41,17 +41,30 @@ async def handle(body: bytes) -> None:
         draft = await asyncio.to_thread(generate_draft, message, engines.get(message.tier), tier)
     except BudgetExceeded as exc:
         result = Result(
-            id=request.id, status=ResultStatus.budget_exhausted, tier=message.tier, ledger=message.ledger,
-            verdicts=[Verdict(pointer="", kind="budget", message=str(exc))], metadata=request.metadata,
+            id=request.id,
+            status=ResultStatus.budget_exhausted,
+            tier=message.tier,
+            ledger=message.ledger,
+            verdicts=[Verdict(pointer="", kind="budget", message=str(exc))],
+            metadata=request.metadata,
         )
         await service.bus.finish(result, message.received_at_ms)
         return
     except (SchemaCompileError, ValueError) as exc:
-        reason = f"schema not supported by the constrained decoder: {exc}" if isinstance(exc, SchemaCompileError) else str(exc)
+        reason = (
+            f"schema not supported by the constrained decoder: {exc}"
+            if isinstance(exc, SchemaCompileError)
+            else str(exc)
+        )
         service.seen.forget(f"{request.id}:generator:0")
         await service.bus.fail(
-            reason, request_id=request.id, payload=body, tier=message.tier, ledger=message.ledger,
-            metadata=request.metadata, received_at_ms=message.received_at_ms,
+            reason,
+            request_id=request.id,
+            payload=body,
+            tier=message.tier,
+            ledger=message.ledger,
+            metadata=request.metadata,
+            received_at_ms=message.received_at_ms,
         )
         return
     await service.bus.send(settings.topic_drafts, draft, request.id)

@@ -37,8 +37,13 @@ async def on_critique(body: bytes) -> None:
         draft = await asyncio.to_thread(refine, critique, engines.get(tier_name), tiers[tier_name])
     except (SchemaCompileError, ValueError, KeyError) as exc:
         await service.bus.fail(
-            f"refinement failed: {exc}", request_id=request.id, payload=body, tier=critique.tier,
-            ledger=critique.ledger, metadata=request.metadata, received_at_ms=critique.received_at_ms,
+            f"refinement failed: {exc}",
+            request_id=request.id,
+            payload=body,
+            tier=critique.tier,
+            ledger=critique.ledger,
+            metadata=request.metadata,
+            received_at_ms=critique.received_at_ms,
         )
         return
     await service.bus.send(settings.topic_drafts, draft, request.id)

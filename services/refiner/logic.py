@@ -40,8 +40,15 @@ def refine(critique: Critique, engine: Engine, tier: Tier) -> Draft:
             log.debug("refining %s (was %r)", pointer, current)
         try:
             call = constrained_call(
-                engine=engine, tier=tier, request=request, ledger=ledger, messages=messages,
-                json_schema=sub, stage="refiner", round_=round_, note=pointer or "/",
+                engine=engine,
+                tier=tier,
+                request=request,
+                ledger=ledger,
+                messages=messages,
+                json_schema=sub,
+                stage="refiner",
+                round_=round_,
+                note=pointer or "/",
             )
         except BudgetExceeded as exc:
             log.info("request %s: budget stops refinement at %s: %s", request.id, pointer, exc)
@@ -55,6 +62,13 @@ def refine(critique: Critique, engine: Engine, tier: Tier) -> Draft:
         else:
             output = patch(output, pointer, call.value)
     return Draft(
-        request=request, tier=critique.tier, ledger=ledger, received_at_ms=critique.received_at_ms,
-        round=round_, output=output, text=text, parsed=parsed, truncated=truncated,
+        request=request,
+        tier=critique.tier,
+        ledger=ledger,
+        received_at_ms=critique.received_at_ms,
+        round=round_,
+        output=output,
+        text=text,
+        parsed=parsed,
+        truncated=truncated,
     )

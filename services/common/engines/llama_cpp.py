@@ -6,13 +6,13 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-import orjson
 import llama_cpp
+import orjson
 from llama_cpp import Llama, LlamaGrammar
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-from services.common.engines.bounds import bounded
 from services.common.engines.base import Completion, Message, SchemaCompileError
+from services.common.engines.bounds import bounded
 
 GRAMMAR_CACHE_SIZE = 256
 

@@ -1,0 +1,76 @@
+"""End-to-end latency over the real stack: 20 BFCL requests through broker + four services.
+
+Writes bench/results/e2e.json: per-request latency, time per stage (from the ledgers), and the rest
+(queueing and Kafka hops) = latency − stage time. A warm-up request first, so group joins are excluded.
+
+    .venv/bin/python -m bench.e2e [--n 20]
+"""
+
+import argparse
+import asyncio
+import platform
+import time
+from pathlib import Path
+
+import orjson
+
+from services.client.batch import percentile, run_batch, summarise
+from services.client.datasets import bfcl_correct, bfcl_requests
+from services.client.stack import Stack
+from services.common.settings import Settings
+
+OUT = Path(__file__).parent / "results" / "e2e.json"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=20)
+    args = parser.parse_args()
+    requests = bfcl_requests(limit=args.n + 1)
+    warmup, requests = requests[0], requests[1 : args.n + 1]
+    with Stack(Path(".refinery/bench")) as stack:
+        stack.start()
+        settings = Settings(bootstrap_servers=stack.bootstrap)
+        warmup["id"] = f"warmup-{time.time_ns()}"
+        asyncio.run(run_batch([orjson.dumps(warmup)], settings, 300))
+        started = time.monotonic()
+        results = asyncio.run(run_batch([orjson.dumps(r) for r in requests], settings, 900))
+        wall = time.monotonic() - started
+    rows = []
+    for request, result in zip(requests, results, strict=True):
+        stages = {stage: totals["duration_ms"] for stage, totals in result.ledger.by_stage.items()}
+        ttft = [e.ttft_ms for e in result.ledger.entries if e.stage == "generator" and e.ttft_ms is not None]
+        rows.append(
+            {
+                "id": result.id,
+                "status": result.status.value,
+                "correct": bfcl_correct(result.output, request["metadata"]["ground_truth"]),
+                "rounds": result.rounds,
+                "tokens": result.ledger.tokens,
+                "latency_ms": result.latency_ms,
+                "stage_ms": stages,
+                "generator_ttft_ms": ttft[0] if ttft else None,
+                "queue_and_transport_ms": round((result.latency_ms or 0) - sum(stages.values()), 1),
+            }
+        )
+    stage_names = ("classifier", "generator", "critic", "refiner")
+    report = {
+        "machine": f"{platform.machine()}, {len(__import__('os').sched_getaffinity(0))} cores, CPU only",
+        "model": "SmolLM2-135M-Instruct Q4_1 (llama.cpp, 1 thread per model worker)",
+        "requests": len(rows),
+        "wall_s": round(wall, 2),
+        "throughput_req_s": round(len(rows) / wall, 3),
+        "summary": summarise(results),
+        "accuracy_bfcl": sum(r["correct"] for r in rows) / len(rows),
+        "mean_stage_ms": {s: round(sum(r["stage_ms"].get(s, 0) for r in rows) / len(rows), 1) for s in stage_names},
+        "mean_queue_and_transport_ms": round(sum(r["queue_and_transport_ms"] for r in rows) / len(rows), 1),
+        "p50_generator_ttft_ms": percentile([r["generator_ttft_ms"] for r in rows if r["generator_ttft_ms"]], 0.5),
+        "rows": rows,
+    }
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2))
+    print(orjson.dumps({k: v for k, v in report.items() if k != "rows"}, option=orjson.OPT_INDENT_2).decode())
+
+
+if __name__ == "__main__":
+    main()
