@@ -3,10 +3,13 @@
 import hashlib
 import logging
 
+from opentelemetry import trace
+
 from schemas import ClassifiedRequest, Ledger, LedgerEntry
 from services.classifier.intake import RequestRejected, parse_request
 from services.classifier.router import route
 from services.common.bus import now_ms
+from services.common.observe import instruments
 from services.common.service import create_service
 from services.common.tiers import load_tiers
 
@@ -20,6 +23,7 @@ app = service.app
 @service.subscriber(settings.topic_requests)
 async def on_request(body: bytes) -> None:
     received = now_ms()
+    instruments().requests.add(1)
     try:
         request = parse_request(body, settings.max_request_bytes)
         fingerprint = hashlib.sha256(body).hexdigest()
@@ -44,6 +48,10 @@ async def on_request(body: bytes) -> None:
             received_at_ms=received,
         )
         return
+    span = trace.get_current_span()
+    span.set_attribute("refinery.request_id", request.id)
+    span.set_attribute("refinery.tier", tier)
+    span.set_attribute("refinery.complexity", classification.complexity)
     entry = LedgerEntry(stage="classifier", model="rule-v1", duration_ms=float(now_ms() - received))
     message = ClassifiedRequest(
         request=request, tier=tier, ledger=Ledger().add(entry), received_at_ms=received, classification=classification

@@ -7,11 +7,38 @@ from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from opentelemetry import trace
+from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.trace import SpanKind
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from pydantic import ValidationError
 
 from schemas import Result, ResultStatus
 from services.common.bus import kafka_security
 from services.common.settings import Settings
+from services.common.telemetry import span_exporter
+
+_PROPAGATOR = TraceContextTextMapPropagator()
+_TRACER_PROVIDERS: dict[tuple[str, str | None], TracerProvider] = {}
+
+
+def client_tracer(settings: Settings) -> trace.Tracer:
+    """The producer's tracer: its publish span is the root of each request's trace."""
+    key = (settings.otel_exporter, settings.otel_endpoint)
+    if key not in _TRACER_PROVIDERS:
+        provider = TracerProvider(resource=Resource.create({SERVICE_NAME: "refinery-client"}))
+        exporter = span_exporter(settings)
+        if exporter is not None:
+            provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=500))
+        _TRACER_PROVIDERS[key] = provider
+    return _TRACER_PROVIDERS[key].get_tracer("refinery.client")
+
+
+def flush_client_traces() -> None:
+    for provider in _TRACER_PROVIDERS.values():
+        provider.force_flush()
 
 
 @dataclass
@@ -91,9 +118,18 @@ async def run_batch(
     producer = AIOKafkaProducer(**_client_kwargs(settings), acks="all", max_request_size=4 * settings.max_request_bytes)
     await producer.start()
     try:
+        tracer = client_tracer(settings)
         for o in outgoing:
-            if o.payload is not None:
-                await producer.send(settings.topic_requests, o.payload, key=o.id.encode())
+            if o.payload is None:
+                continue
+            attributes = {"messaging.system": "kafka", "messaging.operation.type": "send",
+                          "messaging.destination.name": settings.topic_requests, "refinery.request_id": o.id}
+            with tracer.start_as_current_span(f"send {settings.topic_requests}", kind=SpanKind.PRODUCER,
+                                              attributes=attributes):
+                carrier: dict[str, str] = {}
+                _PROPAGATOR.inject(carrier)
+                headers = [(k, v.encode()) for k, v in carrier.items()]
+                await producer.send(settings.topic_requests, o.payload, key=o.id.encode(), headers=headers)
         await producer.flush()
         deadline = time.monotonic() + timeout_s
         while pending and time.monotonic() < deadline:
@@ -112,6 +148,7 @@ async def run_batch(
     finally:
         await producer.stop()
         await consumer.stop()
+        flush_client_traces()
     for request_id in pending:
         results[request_id] = Result(id=request_id, status=ResultStatus.error, error="timeout")
     return [results[o.id] for o in outgoing]

@@ -23,6 +23,7 @@ class Stack:
     workdir: Path
     bootstrap: str | None = None  # None: start the embedded broker
     env: dict[str, str] = field(default_factory=dict)
+    service_env: dict[str, dict[str, str]] = field(default_factory=dict)  # per service, over `env`
     broker: subprocess.Popen[bytes] | None = None
     services: dict[str, list[subprocess.Popen[bytes]]] = field(default_factory=dict)
 
@@ -31,6 +32,7 @@ class Stack:
             **os.environ,
             **SERVICE_ENV.get(name, {}),
             **self.env,
+            **self.service_env.get(name, {}),
             "REFINERY_BOOTSTRAP_SERVERS": self.bootstrap or "",
         }
 

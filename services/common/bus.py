@@ -5,12 +5,14 @@ import time
 from typing import Any
 
 from faststream.kafka import KafkaBroker
-from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
+from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.trace import TracerProvider
 from pydantic import BaseModel
 
 from schemas import ErrorRecord, Ledger, Result, ResultStatus, encode
+from services.common.hop_tracing import KafkaHopTelemetryMiddleware
+from services.common.observe import instruments
 from services.common.settings import Settings
 from services.common.telemetry import current_trace_id
 
@@ -39,8 +41,17 @@ def kafka_security(settings: Settings) -> BaseSecurity | None:
     return None
 
 
-def make_broker(settings: Settings, service: str, tracer_provider: TracerProvider | None = None) -> KafkaBroker:
-    middlewares = [KafkaTelemetryMiddleware(tracer_provider=tracer_provider)] if tracer_provider else []
+def make_broker(
+    settings: Settings,
+    service: str,
+    tracer_provider: TracerProvider | None = None,
+    meter_provider: MeterProvider | None = None,
+) -> KafkaBroker:
+    middlewares = (
+        [KafkaHopTelemetryMiddleware(tracer_provider=tracer_provider, meter_provider=meter_provider)]
+        if tracer_provider
+        else []
+    )
     return KafkaBroker(
         settings.bootstrap_servers,
         security=kafka_security(settings),
@@ -72,6 +83,7 @@ class Bus:
             result.latency_ms = float(now_ms() - received_at_ms)
         result.trace_id = result.trace_id or current_trace_id()
         await self.send(self.settings.topic_results, result, result.id)
+        record_result(result)
 
     async def fail(
         self,
@@ -100,3 +112,18 @@ class Bus:
                 metadata=metadata or {},
             )
             await self.finish(result, received_at_ms)
+
+
+def record_result(result: Result) -> None:
+    meters = instruments()
+    tier = result.tier or "none"
+    meters.results.add(1, {"refinery.status": result.status.value, "refinery.tier": tier})
+    for stage, totals in result.ledger.by_stage.items():
+        for kind in ("input", "output"):
+            if totals[f"{kind}_tokens"]:
+                meters.tokens.add(int(totals[f"{kind}_tokens"]),
+                                  {"refinery.stage": stage, "refinery.tier": tier, "gen_ai.token.type": kind})
+    meters.cost.add(result.ledger.cost, {"refinery.tier": tier})
+    meters.refine_rounds.record(result.rounds, {"refinery.tier": tier})
+    if result.latency_ms is not None:
+        meters.latency.record(result.latency_ms / 1000, {"refinery.status": result.status.value, "refinery.tier": tier})

@@ -7,8 +7,10 @@ import orjson
 
 from schemas import GenerationRequest, Ledger, LedgerEntry
 from schemas.ledger import Stage
-from services.common.budget import plan_call
+from services.common.budget import plan_call, remaining_tokens
 from services.common.engines.base import Engine, Message
+from services.common.observe import CallInfo, model_call_span, record_completion, record_error
+from services.common.settings import get_settings
 from services.common.tiers import Tier
 
 
@@ -36,7 +38,26 @@ def constrained_call(
     """Plan within the budget (raises BudgetExceeded), generate, parse, and account for the call."""
     input_tokens = engine.count_tokens(messages)
     max_new = plan_call(request, ledger, tier, input_tokens, tier.max_new_tokens)
-    completion = engine.complete(messages, json_schema, max_new)
+    info = CallInfo(
+        provider=tier.engine,
+        model=engine.model_name,
+        operation="chat" if tier.prompt_format == "chat" else "text_completion",
+        stage=stage,
+        tier=tier.name,
+        round=round_,
+        request_id=request.id,
+        max_tokens=max_new,
+        budget_remaining=remaining_tokens(request, ledger),
+        segment=note,
+    )
+    capture = get_settings().otel_capture_content
+    with model_call_span(info, capture, str(messages) if capture else None) as span:
+        try:
+            completion = engine.complete(messages, json_schema, max_new)
+        except Exception as exc:
+            record_error(span, exc)
+            raise
+        record_completion(span, info, completion, capture)
     try:
         value, parsed = orjson.loads(completion.text), True
     except orjson.JSONDecodeError:

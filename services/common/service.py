@@ -15,7 +15,7 @@ from faststream.kafka import KafkaBroker
 from services.common.bus import Bus, make_broker
 from services.common.dedupe import SeenKeys
 from services.common.settings import Settings, get_settings
-from services.common.telemetry import setup_tracing
+from services.common.telemetry import setup_telemetry, shutdown_telemetry
 
 
 async def raw_bytes(message: Any) -> bytes:
@@ -45,13 +45,15 @@ class Service:
 
 def create_service(name: str, settings: Settings | None = None) -> Service:
     settings = settings or get_settings()
-    provider = setup_tracing(name, settings)
-    broker = make_broker(settings, name, provider)
+    tracer_provider, meter_provider = setup_telemetry(name, settings)
+    broker = make_broker(settings, name, tracer_provider, meter_provider)
+    app = FastStream(broker)
+    app.after_shutdown(shutdown_telemetry)  # flush spans and metrics once the last message is committed
     return Service(
         name=name,
         settings=settings,
         broker=broker,
         bus=Bus(broker, settings, name),
-        app=FastStream(broker),
+        app=app,
         seen=SeenKeys(settings.dedupe_capacity),
     )

@@ -47,7 +47,11 @@ class Settings(BaseSettings):
 
     # Telemetry
     otel_exporter: Literal["none", "console", "otlp-grpc", "otlp-http"] = "none"
-    otel_endpoint: str | None = None
+    otel_endpoint: str | None = None  # gRPC: host:port; HTTP: base URL (…/v1/traces is appended)
+    otel_capture_content: bool = False  # record prompts and outputs in spans
+    otel_metrics_interval_ms: int = 10_000
+    metrics_port: int = 0  # Prometheus scrape endpoint; 0 = off
+    metrics_host: str = "0.0.0.0"
 
     def generate_topic(self, tier: str) -> str:
         return f"{self.topic_generate_prefix}{tier}"

@@ -2,10 +2,14 @@
 
 import logging
 import time
+from collections import Counter
 
+from opentelemetry import trace
 from pydantic import ValidationError
 
 from schemas import Draft, LedgerEntry, decode
+from services.common.budget import remaining_tokens
+from services.common.observe import instruments
 from services.common.service import create_service
 from services.critic.decide import decide
 from services.critic.validators import check_draft
@@ -33,6 +37,14 @@ async def on_draft(body: bytes) -> None:
     )
     draft = draft.model_copy(update={"ledger": draft.ledger.add(entry)})
     decision = decide(draft, verdicts, settings.max_rounds)
+    span = trace.get_current_span()
+    span.set_attribute("refinery.request_id", draft.request.id)
+    span.set_attribute("refinery.round", draft.round)
+    span.set_attribute("refinery.critic.failures", len(verdicts))
+    for kind, count in Counter(v.kind for v in verdicts).items():
+        span.set_attribute(f"refinery.critic.failures.{kind}", count)
+        instruments().critic_failures.add(count, {"refinery.verdict.kind": kind, "refinery.tier": draft.tier})
+    span.set_attribute("refinery.budget.remaining", remaining_tokens(draft.request, draft.ledger))
     if decision.result is not None:
         await service.bus.finish(decision.result, draft.received_at_ms)
     else:
