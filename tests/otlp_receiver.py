@@ -48,17 +48,19 @@ class Receiver:
                 resource = {a.key: _value(a.value) for a in resource_spans.resource.attributes}
                 for scope in resource_spans.scope_spans:
                     for span in scope.spans:
-                        self.spans.append(SpanRecord(
-                            service=resource.get("service.name", ""),
-                            trace_id=span.trace_id.hex(),
-                            span_id=span.span_id.hex(),
-                            parent_id=span.parent_span_id.hex(),
-                            name=span.name,
-                            kind=span.kind,
-                            attributes={a.key: _value(a.value) for a in span.attributes},
-                            has_bytes=any(a.value.WhichOneof("value") == "bytes_value" for a in span.attributes),
-                            protocol=protocol,
-                        ))
+                        self.spans.append(
+                            SpanRecord(
+                                service=resource.get("service.name", ""),
+                                trace_id=span.trace_id.hex(),
+                                span_id=span.span_id.hex(),
+                                parent_id=span.parent_span_id.hex(),
+                                name=span.name,
+                                kind=span.kind,
+                                attributes={a.key: _value(a.value) for a in span.attributes},
+                                has_bytes=any(a.value.WhichOneof("value") == "bytes_value" for a in span.attributes),
+                                protocol=protocol,
+                            )
+                        )
 
     def add_metrics(self, request: metrics_service_pb2.ExportMetricsServiceRequest) -> None:
         with self._lock:
@@ -72,12 +74,12 @@ class Receiver:
         receiver = self
 
         class Traces(trace_service_pb2_grpc.TraceServiceServicer):
-            def Export(self, request, context):  # noqa: N802 (gRPC method name)
+            def Export(self, request, context):
                 receiver.add_traces(request, "grpc")
                 return trace_service_pb2.ExportTraceServiceResponse()
 
         class Metrics(metrics_service_pb2_grpc.MetricsServiceServicer):
-            def Export(self, request, context):  # noqa: N802
+            def Export(self, request, context):
                 receiver.add_metrics(request)
                 return metrics_service_pb2.ExportMetricsServiceResponse()
 
@@ -88,7 +90,7 @@ class Receiver:
         self._grpc.start()
 
         class Http(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 if self.path == "/v1/traces":
                     receiver.add_traces(trace_service_pb2.ExportTraceServiceRequest.FromString(body), "http")

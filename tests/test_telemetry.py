@@ -23,17 +23,28 @@ REFINED = {
     "id": "otel-refined",
     "prompt": "Extract the contact details of the person who wrote this signature.",
     "context": "Best regards,\nMargaret Hamilton\nmargaret.hamilton@example.org | +1 617 555 0199",
-    "schema": {"type": "object", "properties": {"name": {"type": "string", "maxLength": 60},
-                                                "email": {"type": "string", "format": "email", "maxLength": 80}},
-               "required": ["name", "email"], "additionalProperties": False},
+    "schema": {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "maxLength": 60},
+            "email": {"type": "string", "format": "email", "maxLength": 80},
+        },
+        "required": ["name", "email"],
+        "additionalProperties": False,
+    },
     "budget": {"max_tokens": 1500},
 }
 PLAIN = {
     "id": "otel-plain",
     "prompt": "Weather in Lisbon tomorrow in celsius: arguments for get_forecast(city, unit).",
-    "schema": {"type": "object", "properties": {"city": {"type": "string", "maxLength": 40},
-                                                "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}},
-               "required": ["city", "unit"]},
+    "schema": {
+        "type": "object",
+        "properties": {
+            "city": {"type": "string", "maxLength": 40},
+            "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+        },
+        "required": ["city", "unit"],
+    },
     "budget": {"max_tokens": 1000},
 }
 
@@ -42,7 +53,10 @@ PLAIN = {
 def traced(tmp_path_factory: pytest.TempPathFactory):
     receiver = Receiver().start()
     grpc_env = {"REFINERY_OTEL_EXPORTER": "otlp-grpc", "REFINERY_OTEL_ENDPOINT": f"127.0.0.1:{receiver.grpc_port}"}
-    http_env = {"REFINERY_OTEL_EXPORTER": "otlp-http", "REFINERY_OTEL_ENDPOINT": f"http://127.0.0.1:{receiver.http_port}"}
+    http_env = {
+        "REFINERY_OTEL_EXPORTER": "otlp-http",
+        "REFINERY_OTEL_ENDPOINT": f"http://127.0.0.1:{receiver.http_port}",
+    }
     metrics_port = free_port()
     stack = Stack(
         tmp_path_factory.mktemp("otel"),
@@ -56,8 +70,11 @@ def traced(tmp_path_factory: pytest.TempPathFactory):
     )
     try:
         stack.start()
-        settings = Settings(bootstrap_servers=stack.bootstrap, otel_exporter="otlp-http",
-                            otel_endpoint=f"http://127.0.0.1:{receiver.http_port}")
+        settings = Settings(
+            bootstrap_servers=stack.bootstrap,
+            otel_exporter="otlp-http",
+            otel_endpoint=f"http://127.0.0.1:{receiver.http_port}",
+        )
         results = asyncio.run(run_batch([orjson.dumps(REFINED), orjson.dumps(PLAIN)], settings, 300))
         time.sleep(2)
         scraped = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).read().decode()
@@ -90,7 +107,9 @@ def test_every_hop_is_a_child_of_the_publish_that_produced_it(traced) -> None:
     spans = trace_of(receiver, result.trace_id)
     roots = [s for s in spans.values() if not s.parent_id]
     assert [(r.service, r.kind) for r in roots] == [("refinery-client", PRODUCER)]
-    consumes = [s for s in spans.values() if s.kind == CONSUMER and s.attributes.get("messaging.operation") == "process"]
+    consumes = [
+        s for s in spans.values() if s.kind == CONSUMER and s.attributes.get("messaging.operation") == "process"
+    ]
     for span in consumes:
         parent = spans[span.parent_id]
         assert parent.kind == PRODUCER, (span.name, parent.name)
@@ -126,7 +145,9 @@ def test_model_calls_follow_genai_conventions(traced) -> None:
         assert "gen_ai.input.messages" not in a  # no content unless the setting allows it
         assert spans[span.parent_id].kind == CONSUMER
     assert not any(s.has_bytes for s in receiver.spans)
-    critic = [s for s in spans.values() if s.service == "refinery-critic" and "refinery.critic.failures" in s.attributes]
+    critic = [
+        s for s in spans.values() if s.service == "refinery-critic" and "refinery.critic.failures" in s.attributes
+    ]
     assert any(s.attributes["refinery.critic.failures"] > 0 for s in critic)
 
 

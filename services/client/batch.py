@@ -122,10 +122,15 @@ async def run_batch(
         for o in outgoing:
             if o.payload is None:
                 continue
-            attributes = {"messaging.system": "kafka", "messaging.operation.type": "send",
-                          "messaging.destination.name": settings.topic_requests, "refinery.request_id": o.id}
-            with tracer.start_as_current_span(f"send {settings.topic_requests}", kind=SpanKind.PRODUCER,
-                                              attributes=attributes):
+            attributes = {
+                "messaging.system": "kafka",
+                "messaging.operation.type": "send",
+                "messaging.destination.name": settings.topic_requests,
+                "refinery.request_id": o.id,
+            }
+            with tracer.start_as_current_span(
+                f"send {settings.topic_requests}", kind=SpanKind.PRODUCER, attributes=attributes
+            ):
                 carrier: dict[str, str] = {}
                 _PROPAGATOR.inject(carrier)
                 headers = [(k, v.encode()) for k, v in carrier.items()]

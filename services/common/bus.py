@@ -121,8 +121,10 @@ def record_result(result: Result) -> None:
     for stage, totals in result.ledger.by_stage.items():
         for kind in ("input", "output"):
             if totals[f"{kind}_tokens"]:
-                meters.tokens.add(int(totals[f"{kind}_tokens"]),
-                                  {"refinery.stage": stage, "refinery.tier": tier, "gen_ai.token.type": kind})
+                meters.tokens.add(
+                    int(totals[f"{kind}_tokens"]),
+                    {"refinery.stage": stage, "refinery.tier": tier, "gen_ai.token.type": kind},
+                )
     meters.cost.add(result.ledger.cost, {"refinery.tier": tier})
     meters.refine_rounds.record(result.rounds, {"refinery.tier": tier})
     if result.latency_ms is not None:

@@ -37,15 +37,21 @@ def instruments() -> Instruments:
     meter = metrics.get_meter("refinery")
     return Instruments(
         token_usage=meter.create_histogram(
-            "gen_ai.client.token.usage", unit="{token}", description="Tokens per model call",
+            "gen_ai.client.token.usage",
+            unit="{token}",
+            description="Tokens per model call",
             explicit_bucket_boundaries_advisory=TOKEN_BUCKETS,
         ),
         operation_duration=meter.create_histogram(
-            "gen_ai.client.operation.duration", unit="s", description="Model call duration",
+            "gen_ai.client.operation.duration",
+            unit="s",
+            description="Model call duration",
             explicit_bucket_boundaries_advisory=SECONDS_BUCKETS,
         ),
         time_to_first_token=meter.create_histogram(
-            "gen_ai.server.time_to_first_token", unit="s", description="Time to first generated token",
+            "gen_ai.server.time_to_first_token",
+            unit="s",
+            description="Time to first generated token",
             explicit_bucket_boundaries_advisory=SECONDS_BUCKETS,
         ),
         requests=meter.create_counter("refinery.requests", unit="{request}", description="Requests taken in"),
@@ -53,14 +59,18 @@ def instruments() -> Instruments:
         tokens=meter.create_counter("refinery.tokens", unit="{token}", description="Tokens by stage and type"),
         cost=meter.create_counter("refinery.cost", unit="1", description="Ledger cost of finished requests"),
         latency=meter.create_histogram(
-            "refinery.request.duration", unit="s", description="Receipt to Result",
+            "refinery.request.duration",
+            unit="s",
+            description="Receipt to Result",
             explicit_bucket_boundaries_advisory=SECONDS_BUCKETS,
         ),
         critic_failures=meter.create_counter(
             "refinery.critic.failures", unit="{verdict}", description="Failing verdicts by kind"
         ),
         refine_rounds=meter.create_histogram(
-            "refinery.refine.rounds", unit="{round}", description="Refinement rounds per finished request",
+            "refinery.refine.rounds",
+            unit="{round}",
+            description="Refinement rounds per finished request",
             explicit_bucket_boundaries_advisory=[0, 1, 2, 3, 4, 5],
         ),
     )
@@ -100,8 +110,9 @@ def model_call_span(info: CallInfo, capture_content: bool = False, prompt: str |
         attributes["refinery.segment"] = info.segment
     if capture_content and prompt is not None:
         attributes["gen_ai.input.messages"] = prompt
-    with tracer.start_as_current_span(f"{info.operation} {info.model}", kind=SpanKind.CLIENT,
-                                      attributes=attributes) as span:
+    with tracer.start_as_current_span(
+        f"{info.operation} {info.model}", kind=SpanKind.CLIENT, attributes=attributes
+    ) as span:
         yield span
 
 

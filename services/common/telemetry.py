@@ -44,8 +44,11 @@ def _metric_readers(settings: Settings) -> list[MetricReader]:
     elif kind == "otlp-http":
         from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter as Http
 
-        readers.append(PeriodicExportingMetricReader(Http(endpoint=_http_endpoint(endpoint, "metrics")),
-                                                     export_interval_millis=interval))
+        readers.append(
+            PeriodicExportingMetricReader(
+                Http(endpoint=_http_endpoint(endpoint, "metrics")), export_interval_millis=interval
+            )
+        )
     if settings.metrics_port:
         from opentelemetry.exporter.prometheus import PrometheusMetricReader
         from prometheus_client import start_http_server
