@@ -119,3 +119,18 @@ def test_refiner_regenerates_only_the_failing_segment(engine) -> None:
     [entry] = draft.ledger.entries
     assert entry.stage == "refiner" and entry.note == "/forecast/days" and entry.round == 1
     assert entry.output_tokens <= 20  # a bare integer, not a whole object
+
+
+def test_long_string_bounds_are_clamped_for_decoding_not_rejected(engine) -> None:
+    schema = {"type": "object", "properties": {"s": {"type": "string", "maxLength": 5000}}, "required": ["s"]}
+    assert bounded(schema)["properties"]["s"]["maxLength"] == 1000
+    engine.grammar(schema)  # compiles instead of crashing the worker
+
+
+def test_a_grammar_llama_cpp_rejects_is_a_clean_compile_error(engine) -> None:
+    """Unclamped, 1500 optional repetitions make llama.cpp return a NULL sampler (a segfault if used)."""
+    from llama_cpp import LlamaGrammar
+
+    raw = LlamaGrammar.from_json_schema('{"type": "string", "maxLength": 1500}', verbose=False)
+    with pytest.raises(SchemaCompileError, match=r"llama\.cpp rejected the grammar"):
+        engine._check_parses(raw)

@@ -59,7 +59,7 @@ def make_broker(
         middlewares=middlewares,
         max_request_size=max(settings.max_request_bytes * 4, 1024 * 1024),
         acks="all",
-        graceful_timeout=30.0,
+        graceful_timeout=settings.drain_timeout_s,
     )
 
 

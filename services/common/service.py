@@ -14,6 +14,7 @@ from faststream.kafka import KafkaBroker
 
 from services.common.bus import Bus, make_broker
 from services.common.dedupe import SeenKeys
+from services.common.health import HealthServer
 from services.common.settings import Settings, get_settings
 from services.common.telemetry import setup_telemetry, shutdown_telemetry
 
@@ -48,6 +49,9 @@ def create_service(name: str, settings: Settings | None = None) -> Service:
     tracer_provider, meter_provider = setup_telemetry(name, settings)
     broker = make_broker(settings, name, tracer_provider, meter_provider)
     app = FastStream(broker)
+    health = HealthServer(broker, settings.health_host, settings.health_port)
+    app.after_startup(health.start)
+    app.on_shutdown(health.stop)
     app.after_shutdown(shutdown_telemetry)  # flush spans and metrics once the last message is committed
     return Service(
         name=name,

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     metrics_port: int = 0  # Prometheus scrape endpoint; 0 = off
     metrics_host: str = "0.0.0.0"
 
+    # Kubernetes probes
+    health_port: int = 0  # /livez and /readyz; 0 = off
+    health_host: str = "0.0.0.0"
+    drain_timeout_s: float = 120.0  # SIGTERM: finish the in-flight message (and commit) within this
+
     def generate_topic(self, tier: str) -> str:
         return f"{self.topic_generate_prefix}{tier}"
 

@@ -6,8 +6,10 @@ original schema."""
 
 from typing import Any
 
-MAX_STRING = 256
-MAX_ITEMS = 16
+MAX_STRING = 256  # added where a string has no maxLength
+MAX_ITEMS = 16  # added where an array has no maxItems
+DECODE_STRING_CAP = 1000  # llama.cpp's GBNF parser rejects longer bounded repetitions (measured: 1500 fails)
+DECODE_ITEMS_CAP = 64
 
 
 def bounded(node: Any, max_string: int = MAX_STRING, max_items: int = MAX_ITEMS) -> Any:
@@ -22,8 +24,10 @@ def bounded(node: Any, max_string: int = MAX_STRING, max_items: int = MAX_ITEMS)
                 out[key] = {name: bounded(sub, max_string, max_items) for name, sub in node[key].items()}
     kind = out.get("type")
     kinds = kind if isinstance(kind, list) else [kind]
-    if "string" in kinds and "maxLength" not in out and not {"enum", "const", "format", "pattern"} & out.keys():
-        out["maxLength"] = max(max_string, out.get("minLength", 0))
-    if "array" in kinds and "maxItems" not in out:
-        out["maxItems"] = max(max_items, out.get("minItems", 0))
+    if "string" in kinds and not {"enum", "const", "format", "pattern"} & out.keys():
+        floor = out.get("minLength", 0)
+        out["maxLength"] = max(min(out.get("maxLength", max_string), DECODE_STRING_CAP), floor)
+    if "array" in kinds:
+        floor = out.get("minItems", 0)
+        out["maxItems"] = max(min(out.get("maxItems", max_items), DECODE_ITEMS_CAP), floor)
     return out

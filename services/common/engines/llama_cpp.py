@@ -88,10 +88,22 @@ class LlamaCppEngine:
             grammar = LlamaGrammar.from_json_schema(orjson.dumps(bounded(json_schema)).decode(), verbose=False)
         except Exception as exc:  # the converter raises bare Exceptions/KeyErrors for unsupported features
             raise SchemaCompileError(f"{type(exc).__name__}: {exc}") from exc
+        self._check_parses(grammar)
         self._grammars[key] = grammar
         if len(self._grammars) > GRAMMAR_CACHE_SIZE:
             self._grammars.popitem(last=False)
         return grammar
+
+    def _check_parses(self, grammar: LlamaGrammar) -> None:
+        """Parse the GBNF with llama.cpp itself: a grammar it rejects would otherwise crash the worker at
+        sampling time (llama-cpp-python does not check for the NULL sampler)."""
+        sampler = llama_cpp.llama_sampler_init_grammar(self._vocab, grammar._grammar.encode(), grammar._root.encode())
+        if not sampler:
+            raise SchemaCompileError(
+                "llama.cpp rejected the grammar (too many repetitions: lower maxLength/maxItems or use fewer "
+                "nested bounds)"
+            )
+        llama_cpp.llama_sampler_free(sampler)
 
     def complete(self, messages: list[Message], json_schema: dict[str, Any] | None, max_new_tokens: int) -> Completion:
         grammar = self.grammar(json_schema) if json_schema is not None else None
