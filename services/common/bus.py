@@ -30,11 +30,15 @@ def kafka_security(settings: Settings) -> BaseSecurity | None:
     """TLS and SASL (PLAIN / SCRAM) purely from settings."""
     context = ssl_context(settings)
     if settings.security_protocol.startswith("SASL"):
-        if not (settings.sasl_mechanism and settings.sasl_username and settings.sasl_password is not None):
-            raise ValueError("SASL needs REFINERY_SASL_MECHANISM, REFINERY_SASL_USERNAME and REFINERY_SASL_PASSWORD")
+        password = settings.sasl_secret()
+        if not (settings.sasl_mechanism and settings.sasl_username and password is not None):
+            raise ValueError(
+                "SASL needs REFINERY_SASL_MECHANISM, REFINERY_SASL_USERNAME and "
+                "REFINERY_SASL_PASSWORD or REFINERY_SASL_PASSWORD_FILE"
+            )
         kinds = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}
         return kinds[settings.sasl_mechanism](
-            settings.sasl_username, settings.sasl_password, ssl_context=context, use_ssl=context is not None
+            settings.sasl_username, password, ssl_context=context, use_ssl=context is not None
         )
     if context is not None:
         return BaseSecurity(ssl_context=context, use_ssl=True)

@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
     sasl_username: str | None = None
     sasl_password: str | None = None
+    sasl_password_file: Path | None = None  # read at start; preferred in Kubernetes (a mounted Secret)
     ssl_cafile: str | None = None
     ssl_certfile: str | None = None
     ssl_keyfile: str | None = None
@@ -57,6 +58,11 @@ class Settings(BaseSettings):
     health_port: int = 0  # /livez and /readyz; 0 = off
     health_host: str = "0.0.0.0"
     drain_timeout_s: float = 120.0  # SIGTERM: finish the in-flight message (and commit) within this
+
+    def sasl_secret(self) -> str | None:
+        if self.sasl_password_file is not None:
+            return self.sasl_password_file.read_text().strip()
+        return self.sasl_password
 
     def generate_topic(self, tier: str) -> str:
         return f"{self.topic_generate_prefix}{tier}"
