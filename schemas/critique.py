@@ -14,6 +14,7 @@ class Verdict(BaseModel):
     kind: VerdictKind
     severity: Literal["error", "warning"] = "error"
     message: str = Field(description="Feedback the refiner can act on.")
+    code: str | None = Field(default=None, description="The failing JSON Schema keyword, 'rule' or 'grounding'.")
 
 
 class Critique(Draft):

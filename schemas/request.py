@@ -6,6 +6,8 @@ from jsonschema import SchemaError
 from jsonschema.validators import validator_for
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
 
+from schemas.rules import RuleError, compile_rule
+
 
 class Budget(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -32,6 +34,16 @@ class GenerationRequest(BaseModel):
     def _prompt_not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("prompt is blank")
+        return value
+
+    @field_validator("rules")
+    @classmethod
+    def _rules_compile(cls, value: list[str]) -> list[str]:
+        for index, rule in enumerate(value):
+            try:
+                compile_rule(rule)
+            except RuleError as exc:
+                raise ValueError(f"rules[{index}]: {exc}") from None
         return value
 
     @field_validator("json_schema")

@@ -95,3 +95,8 @@ def test_decide_stops_when_budget_cannot_cover_a_round(max_tokens: int, status: 
     else:
         assert decision.result is not None and decision.result.status is status
         assert decision.result.verdicts[-1].kind == "budget"
+
+
+def test_every_verdict_names_its_check() -> None:
+    verdicts = schema_verdicts({"email": "x", "name": 3, "extra": 1}, SCHEMA)
+    assert {v.code for v in verdicts} == {"format", "type", "additionalProperties"}

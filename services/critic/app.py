@@ -9,14 +9,17 @@ from pydantic import ValidationError
 
 from schemas import Draft, LedgerEntry, decode
 from services.common.budget import remaining_tokens
+from services.common.encoder import SentenceEncoder
 from services.common.observe import instruments
 from services.common.service import create_service
 from services.critic.decide import decide
+from services.critic.grounding import GroundingChecker
 from services.critic.validators import check_draft
 
 log = logging.getLogger("refinery.critic")
 service = create_service("critic")
 settings = service.settings
+grounding = GroundingChecker(SentenceEncoder(threads=1), settings.grounding_threshold)
 app = service.app
 
 
@@ -31,9 +34,10 @@ async def on_draft(body: bytes) -> None:
         log.info("draft %s round %d redelivered; skipped", draft.request.id, draft.round)
         return
     started = time.perf_counter()
-    verdicts = check_draft(draft)
+    verdicts = check_draft(draft, grounding)
+    model = "validators+all-MiniLM-L6-v2-int8" if draft.request.context else "validators"
     entry = LedgerEntry(
-        stage="critic", round=draft.round, model="validators", duration_ms=(time.perf_counter() - started) * 1000
+        stage="critic", round=draft.round, model=model, duration_ms=(time.perf_counter() - started) * 1000
     )
     draft = draft.model_copy(update={"ledger": draft.ledger.add(entry)})
     decision = decide(draft, verdicts, settings.max_rounds)

@@ -10,6 +10,8 @@ from jsonschema.validators import validator_for
 
 from schemas import Draft, Verdict
 from services.common.segments import join
+from services.critic.consistency import derived_pointers, rule_verdicts
+from services.critic.grounding import GroundingChecker
 
 FORMAT_CHECKER = FormatChecker()
 
@@ -36,11 +38,18 @@ def _verdicts_for(error: ValidationError) -> list[Verdict]:
     if error.validator == "required" and isinstance(error.instance, dict):
         missing = [p for p in error.validator_value if p not in error.instance]
         return [
-            Verdict(pointer=join(base, name), kind="schema", message=f"required property {name!r} is missing")
+            Verdict(
+                pointer=join(base, name),
+                kind="schema",
+                message=f"required property {name!r} is missing",
+                code="required",
+            )
             for name in missing
         ]
     kind = "format" if error.validator == "format" else "schema"
-    return [Verdict(pointer=base, kind=kind, message=f"{error.validator}: {error.message}"[:500])]
+    return [
+        Verdict(pointer=base, kind=kind, message=f"{error.validator}: {error.message}"[:500], code=str(error.validator))
+    ]
 
 
 def schema_verdicts(output: Any, schema: dict[str, Any]) -> list[Verdict]:
@@ -51,8 +60,18 @@ def schema_verdicts(output: Any, schema: dict[str, Any]) -> list[Verdict]:
     return list(verdicts.values())
 
 
-def check_draft(draft: Draft) -> list[Verdict]:
+def check_draft(draft: Draft, grounding: "GroundingChecker | None" = None) -> list[Verdict]:
+    """Every check that applies: parse, schema + formats, the request's rules, grounding in its context."""
     if not draft.parsed:
         cut = " (generation hit its token limit)" if draft.truncated else ""
         return [Verdict(pointer="", kind="parse", message=f"output is not valid JSON{cut}")]
-    return schema_verdicts(draft.output, draft.request.json_schema)
+    request = draft.request
+    verdicts = schema_verdicts(draft.output, request.json_schema)
+    verdicts += rule_verdicts(draft.output, request.rules)
+    if request.context and grounding is not None:
+        failing = {v.pointer for v in verdicts if v.severity == "error"}
+        grounded = grounding.verdicts(
+            draft.output, request.json_schema, request.context, derived_pointers(request.rules)
+        )
+        verdicts += [v for v in grounded if v.pointer not in failing]
+    return verdicts

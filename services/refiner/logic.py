@@ -1,6 +1,5 @@
 """Refiner: regenerate only the failing segments, each constrained to its own sub-schema, and patch them in."""
 
-import copy
 import logging
 
 from schemas import Critique, Draft
@@ -10,6 +9,7 @@ from services.common.engines.base import Engine
 from services.common.prompts import generation_messages, segment_messages
 from services.common.segments import get, outermost, patch, subschema
 from services.common.tiers import Tier
+from services.refiner.repairs import deterministic_repairs
 
 log = logging.getLogger("refinery.refiner")
 
@@ -24,9 +24,10 @@ def refine(critique: Critique, engine: Engine, tier: Tier) -> Draft:
     request = critique.request
     round_ = critique.round + 1
     ledger = critique.ledger
-    pointers = outermost([v.pointer for v in critique.verdicts])
-    output = copy.deepcopy(critique.output)
     text, parsed, truncated = critique.text, critique.parsed, False
+    output, needing_model = deterministic_repairs(critique) if parsed else (critique.output, critique.verdicts)
+    critique = critique.model_copy(update={"verdicts": needing_model})
+    pointers = outermost([v.pointer for v in needing_model])
     for pointer in pointers:
         feedback = feedback_for(critique, pointer)
         if pointer == "" or not parsed:  # the whole output is wrong or unreadable: regenerate it

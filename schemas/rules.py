@@ -1,0 +1,250 @@
+"""Refinery's rule language: cross-field checks a request declares, e.g.
+
+    end_date >= start_date
+    total == sum(items[*].price)
+    len(attendees) <= 8 and duration_minutes > 0
+
+Syntax: a small subset of Python expressions, parsed with `ast` and evaluated by a whitelist walker
+(never `eval`): paths (`a.b`, `a[0]`, `a[*].b` fans out over an array), numbers, strings, true / false /
+null, arithmetic `+ - * / %` on numbers, comparisons (chainable), `and` / `or` / `not`, and the functions
+sum, len, min, max, abs, round, count. No attribute access on Python objects, no calls but those, no
+exponentiation; an expression is at most 500 characters and 200 syntax nodes.
+Write the field a failure should be blamed on first (`total == …`): it names the segment to refine."""
+
+import ast
+import operator
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+MAX_CHARS = 500
+MAX_NODES = 200
+EACH = "__each__"
+LITERALS = {"true": True, "false": False, "null": None, "True": True, "False": False, "None": None}
+BINARY: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Mod: operator.mod,
+}
+COMPARE: dict[type, Callable[[Any, Any], bool]] = {
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+}
+
+
+class RuleError(ValueError):
+    """The rule is not in the language (raised when it is compiled)."""
+
+
+class MissingPath(LookupError):
+    """The output has no value at a path the rule reads: the rule does not apply."""
+
+
+class Each(list):
+    """Values fanned out by `[*]`."""
+
+
+def _number(value: Any) -> float | int:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"expected a number, got {value!r}")
+    return value
+
+
+def _numbers(value: Any) -> list[float | int]:
+    if not isinstance(value, list):
+        raise TypeError(f"expected an array, got {value!r}")
+    return [_number(v) for v in value]
+
+
+def _len(value: Any) -> int:
+    if not isinstance(value, list | str | dict):
+        raise TypeError(f"len() needs an array, string or object, got {value!r}")
+    return len(value)
+
+
+FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "sum": lambda xs: sum(_numbers(xs)),
+    "len": _len,
+    "count": _len,
+    "min": lambda xs: min(_numbers(xs)),
+    "max": lambda xs: max(_numbers(xs)),
+    "abs": lambda x: abs(_number(x)),
+    "round": lambda x, n=0: round(_number(x), int(_number(n))),
+}
+
+
+def _path_of(node: ast.AST) -> str | None:
+    """The JSON pointer a path expression reads (up to its first `[*]`), or None if not a path."""
+    parts: list[str] = []
+    while True:
+        if isinstance(node, ast.Name) and node.id not in LITERALS and node.id != EACH:
+            parts.append(node.id)
+            return "/" + "/".join(reversed(parts))
+        if isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        elif isinstance(node, ast.Subscript):
+            index = node.slice
+            if isinstance(index, ast.Name) and index.id == EACH:
+                parts.clear()
+            elif isinstance(index, ast.Constant) and isinstance(index.value, int):
+                parts.append(str(index.value))
+            node = node.value
+        else:
+            return None
+
+
+@dataclass(frozen=True)
+class Rule:
+    source: str
+    tree: ast.Expression
+    paths: tuple[str, ...]  # JSON pointers it reads, in order of appearance
+
+    @property
+    def blame(self) -> str:
+        return self.paths[0] if self.paths else ""
+
+    def holds(self, data: Any) -> bool:
+        """True/False; raises MissingPath when a path is absent, TypeError/ZeroDivisionError on bad values."""
+        return bool(_Evaluator(data).visit(self.tree.body))
+
+
+def compile_rule(source: str) -> Rule:
+    if len(source) > MAX_CHARS:
+        raise RuleError(f"rule longer than {MAX_CHARS} characters")
+    text = re.sub(r"\[\s*\*\s*\]", f"[{EACH}]", source)
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise RuleError(f"syntax error in rule {source!r}: {exc.msg}") from None
+    nodes = list(ast.walk(tree))
+    if len(nodes) > MAX_NODES:
+        raise RuleError(f"rule has more than {MAX_NODES} syntax nodes")
+    for node in nodes:
+        _check_node(node)
+    functions = {id(n.func) for n in nodes if isinstance(n, ast.Call)}
+    found: list[tuple[int, str]] = []
+    for node in nodes:
+        if isinstance(node, ast.Name | ast.Attribute | ast.Subscript) and id(node) not in functions:
+            path = _path_of(node)
+            if path:
+                found.append((node.col_offset, path))
+    paths: list[str] = []
+    for _, path in sorted(found):  # outermost path per position: `a.b` wins over its own prefix `a`
+        if any(p == path or p.startswith(path + "/") for p in paths):
+            continue
+        paths = [p for p in paths if not path.startswith(p + "/")] + [path]
+    return Rule(source=source, tree=tree, paths=tuple(paths))
+
+
+ALLOWED = (
+    ast.Expression,
+    ast.BoolOp,
+    ast.And,
+    ast.Or,
+    ast.UnaryOp,
+    ast.Not,
+    ast.USub,
+    ast.UAdd,
+    ast.BinOp,
+    ast.Compare,
+    ast.Name,
+    ast.Load,
+    ast.Attribute,
+    ast.Subscript,
+    ast.Constant,
+    ast.Call,
+    *BINARY,
+    *COMPARE,
+)
+
+
+def _check_node(node: ast.AST) -> None:
+    if not isinstance(node, ALLOWED):
+        raise RuleError(f"{type(node).__name__} is not allowed in rules")
+    if isinstance(node, ast.Constant) and not isinstance(node.value, int | float | str | bool | type(None)):
+        raise RuleError(f"literal {node.value!r} is not allowed")
+    if isinstance(node, ast.Name) and node.id.startswith("_") and node.id != EACH:
+        raise RuleError(f"name {node.id!r} is not allowed")
+    if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+        raise RuleError(f"field {node.attr!r} is not allowed")
+    if isinstance(node, ast.Call) and (
+        not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS or node.keywords
+    ):
+        raise RuleError(f"only these functions are allowed: {', '.join(FUNCTIONS)}")
+    if isinstance(node, ast.Subscript):
+        index = node.slice
+        ok = (isinstance(index, ast.Constant) and type(index.value) is int) or (
+            isinstance(index, ast.Name) and index.id == EACH
+        )
+        if not ok:
+            raise RuleError("indexes must be integers or [*]")
+
+
+class _Evaluator:
+    def __init__(self, data: Any) -> None:
+        self.data = data
+
+    def visit(self, node: ast.AST) -> Any:
+        match node:
+            case ast.Constant(value=value):
+                return value
+            case ast.Name(id=name) if name in LITERALS:
+                return LITERALS[name]
+            case ast.Name(id=name):
+                return self._key(self.data, name)
+            case ast.Attribute(value=value, attr=attr):
+                return self._key(self.visit(value), attr)
+            case ast.Subscript(value=value, slice=ast.Name(id=name)) if name == EACH:
+                target = self.visit(value)
+                if not isinstance(target, list):
+                    raise TypeError(f"[*] needs an array, got {target!r}")
+                return Each(target)
+            case ast.Subscript(value=value, slice=ast.Constant(value=index)):
+                return self._index(self.visit(value), index)
+            case ast.UnaryOp(op=ast.Not(), operand=operand):
+                return not self.visit(operand)
+            case ast.UnaryOp(op=ast.USub(), operand=operand):
+                return -_number(self.visit(operand))
+            case ast.UnaryOp(op=ast.UAdd(), operand=operand):
+                return _number(self.visit(operand))
+            case ast.BoolOp(op=ast.And(), values=values):
+                return all(self.visit(v) for v in values)
+            case ast.BoolOp(op=ast.Or(), values=values):
+                return any(self.visit(v) for v in values)
+            case ast.BinOp(left=left, op=op, right=right):
+                return BINARY[type(op)](_number(self.visit(left)), _number(self.visit(right)))
+            case ast.Compare(left=left, ops=ops, comparators=comparators):
+                current = self.visit(left)
+                for op, comparator in zip(ops, comparators, strict=True):
+                    following = self.visit(comparator)
+                    if not COMPARE[type(op)](current, following):
+                        return False
+                    current = following
+                return True
+            case ast.Call(func=ast.Name(id=name), args=args):
+                return FUNCTIONS[name](*(self.visit(a) for a in args))
+        raise RuleError(f"cannot evaluate {type(node).__name__}")
+
+    @staticmethod
+    def _key(target: Any, key: str) -> Any:
+        if isinstance(target, Each):
+            return Each(_Evaluator._key(t, key) for t in target)
+        if not isinstance(target, dict) or key not in target:
+            raise MissingPath(key)
+        return target[key]
+
+    @staticmethod
+    def _index(target: Any, index: int) -> Any:
+        if isinstance(target, Each):
+            return Each(_Evaluator._index(t, index) for t in target)
+        if not isinstance(target, list) or not -len(target) <= index < len(target):
+            raise MissingPath(str(index))
+        return target[index]
