@@ -16,10 +16,18 @@ SCHEMA = {
     "type": "object",
     "properties": {
         "name": {"type": "string", "maxLength": 30},
-        "rooms": {"type": "array", "maxItems": 3, "items": {
-            "type": "object", "properties": {"floor": {"type": "integer", "minimum": 0, "maximum": 9},
-                                             "label": {"type": "string", "maxLength": 10}},
-            "additionalProperties": False}},
+        "rooms": {
+            "type": "array",
+            "maxItems": 3,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "floor": {"type": "integer", "minimum": 0, "maximum": 9},
+                    "label": {"type": "string", "maxLength": 10},
+                },
+                "additionalProperties": False,
+            },
+        },
     },
     "additionalProperties": False,
 }
@@ -31,8 +39,9 @@ def engine():
 
 
 def critique(output: dict, verdicts: list[Verdict], max_tokens: int = 4000, used: int = 0) -> Critique:
-    request = GenerationRequest.model_validate(make_request(prompt="A house named Elm with two rooms.", schema=SCHEMA,
-                                                            budget={"max_tokens": max_tokens}))
+    request = GenerationRequest.model_validate(
+        make_request(prompt="A house named Elm with two rooms.", schema=SCHEMA, budget={"max_tokens": max_tokens})
+    )
     ledger = Ledger().add(LedgerEntry(stage="generator", input_tokens=used, output_tokens=0)) if used else Ledger()
     return Critique(request=request, tier="small", ledger=ledger, received_at_ms=0, output=output, verdicts=verdicts)
 
@@ -48,8 +57,9 @@ def test_extra_properties_are_dropped_without_the_model(engine) -> None:
 
 def test_only_the_failing_array_element_is_regenerated(engine) -> None:
     output = {"name": "Elm", "rooms": [{"floor": 1, "label": "hall"}, {"floor": 42, "label": "attic"}]}
-    verdicts = [Verdict(pointer="/rooms/1/floor", kind="schema", message="maximum: 42 is greater than 9",
-                        code="maximum")]
+    verdicts = [
+        Verdict(pointer="/rooms/1/floor", kind="schema", message="maximum: 42 is greater than 9", code="maximum")
+    ]
     draft = refine(critique(output, verdicts), engine, TIER)
     assert draft.output["rooms"][0] == {"floor": 1, "label": "hall"}
     assert draft.output["rooms"][1]["label"] == "attic" and isinstance(draft.output["rooms"][1]["floor"], int)
@@ -58,8 +68,7 @@ def test_only_the_failing_array_element_is_regenerated(engine) -> None:
 
 def test_budget_stops_refinement_mid_loop_and_is_never_exceeded(engine) -> None:
     output = {"name": "Elm", "rooms": [{"floor": 40, "label": "a"}, {"floor": 41, "label": "b"}]}
-    verdicts = [Verdict(pointer=f"/rooms/{i}/floor", kind="schema", message="too high", code="maximum")
-                for i in (0, 1)]
+    verdicts = [Verdict(pointer=f"/rooms/{i}/floor", kind="schema", message="too high", code="maximum") for i in (0, 1)]
     roomy = refine(critique(output, verdicts), engine, TIER)
     one_call = roomy.ledger.entries[0].input_tokens + roomy.ledger.entries[0].output_tokens
     # room for the first segment's call but not the second

@@ -8,75 +8,19 @@ embeddings (services/common/encoder.py). A leaf value is grounded when
 - otherwise, its embedding is within `threshold` cosine of the best-matching context passage.
 Enum/const values, booleans, nulls and rule-derived fields are choices or computations, not claims."""
 
-import re
 from collections.abc import Iterator
-from datetime import date, datetime
-from itertools import pairwise
 from typing import Any
 
 import numpy as np
 
 from schemas import Verdict
 from services.common.encoder import SentenceEncoder
+from services.common.evidence import date_forms, normalise, passages, stated_numbers
 from services.common.segments import join, subschema
-
-NUMBER = re.compile(r"(?<![\w.])[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?")
-WORD = re.compile(r"[a-z0-9]+")
-SPELLED = {
-    "zero": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "dozen": 12,
-    "twenty": 20,
-    "hundred": 100,
-}
-
-
-def normalise(text: str) -> str:
-    return " ".join(WORD.findall(text.lower()))
 
 
 def context_numbers(context: str) -> set[float]:
-    numbers = {float(m.replace(",", "")) for m in NUMBER.findall(context)}
-    numbers |= {float(v) for w, v in SPELLED.items() if re.search(rf"\b{w}\b", context, re.IGNORECASE)}
-    return numbers | {0.0, 1.0}
-
-
-def date_forms(value: str) -> list[str]:
-    try:
-        day = datetime.fromisoformat(value.replace("Z", "+00:00")).date() if "T" in value else date.fromisoformat(value)
-    except ValueError:
-        return []
-    return [
-        normalise(day.strftime(f))
-        for f in (
-            "%Y-%m-%d",
-            "%d %B %Y",
-            "%B %d, %Y",
-            "%d/%m/%Y",
-            "%m/%d/%Y",
-            "%-d %B %Y",
-            "%B %-d, %Y",
-            "%d %b %Y",
-            "%b %d, %Y",
-        )
-    ]
-
-
-def passages(context: str) -> list[str]:
-    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", context) if s.strip()]
-    pairs = [f"{a} {b}" for a, b in pairwise(sentences)]
-    return sentences + pairs
+    return stated_numbers(context) | {0.0, 1.0}
 
 
 def claims(output: Any, schema: dict[str, Any], pointer: str = "") -> Iterator[tuple[str, Any]]:

@@ -1,5 +1,6 @@
 """Deterministic checks of a draft: parse, JSON Schema with formats; one verdict per failing pointer."""
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -14,6 +15,14 @@ from services.critic.consistency import derived_pointers, rule_verdicts
 from services.critic.grounding import GroundingChecker
 
 FORMAT_CHECKER = FormatChecker()
+# jsonschema's own "email" check only looks for an "@"; require local@domain.tld.
+EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+
+
+@FORMAT_CHECKER.checks("email")
+@FORMAT_CHECKER.checks("idn-email")
+def _is_email(instance: object) -> bool:
+    return not isinstance(instance, str) or EMAIL.fullmatch(instance) is not None
 
 
 @lru_cache(maxsize=512)

@@ -6,12 +6,21 @@ from schemas import Critique, Draft
 from services.common.budget import BudgetExceeded
 from services.common.drafting import constrained_call
 from services.common.engines.base import Engine
+from services.common.evidence import grounded_choices
 from services.common.prompts import generation_messages, segment_messages
 from services.common.segments import get, outermost, patch, subschema
 from services.common.tiers import Tier
 from services.refiner.repairs import deterministic_repairs
 
 log = logging.getLogger("refinery.refiner")
+
+
+def _without_defs(schema: dict) -> dict:
+    """The sub-schema as shown in the prompt: `$defs` are for the decoder, not worth the tokens."""
+    shown = {k: v for k, v in schema.items() if k not in ("$defs", "definitions", "description", "title")}
+    if isinstance(shown.get("enum"), list) and len(shown["enum"]) > 12:
+        shown["enum"] = [*shown["enum"][:12], "…"]  # the decoder enforces them all; the prompt needs a taste
+    return shown
 
 
 def feedback_for(critique: Critique, pointer: str) -> list[str]:
@@ -36,9 +45,25 @@ def refine(critique: Critique, engine: Engine, tier: Tier) -> Draft:
             sub = request.json_schema
         else:
             sub = subschema(request.json_schema, pointer)
-            current = get(output, pointer)
-            messages = segment_messages(request.prompt, request.context, output, pointer, sub, feedback)
-            log.debug("refining %s (was %r)", pointer, current)
+            if request.context and any(v.kind == "grounding" and v.pointer == pointer for v in critique.verdicts):
+                choices = grounded_choices(request.context, sub)
+                if choices and len(choices) == 1:  # the context allows one value: no model needed
+                    output = patch(output, pointer, choices[0])
+                    continue
+                if choices:  # decode only values the context states: grounded by construction
+                    sub = {**sub, "enum": choices}
+            parent = get(output, pointer.rsplit("/", 1)[0]) if "/" in pointer[1:] else output
+            rule_failure = any(v.kind == "consistency" and v.pointer == pointer for v in critique.verdicts)
+            messages = segment_messages(
+                request.prompt,
+                request.context,
+                parent,
+                pointer,
+                _without_defs(sub),
+                feedback,
+                current=get(output, pointer),
+                with_siblings=rule_failure,
+            )
         try:
             call = constrained_call(
                 engine=engine,

@@ -27,6 +27,10 @@ def bounded(node: Any, max_string: int = MAX_STRING, max_items: int = MAX_ITEMS)
     if "string" in kinds and not {"enum", "const", "format", "pattern"} & out.keys():
         floor = out.get("minLength", 0)
         out["maxLength"] = max(min(out.get("maxLength", max_string), DECODE_STRING_CAP), floor)
+    low, high = out.get("minimum"), out.get("maximum")
+    if kinds == ["integer"] and isinstance(low, int) and isinstance(high, int) and 0 <= high - low <= 256:
+        # llama.cpp's schema converter ignores minimum/maximum; a small range decodes as its enum
+        out.setdefault("enum", list(range(low, high + 1)))
     if "array" in kinds:
         floor = out.get("minItems", 0)
         out["maxItems"] = max(min(out.get("maxItems", max_items), DECODE_ITEMS_CAP), floor)
