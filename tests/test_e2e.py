@@ -163,3 +163,43 @@ def test_cli_batch_writes_results_in_input_order(stack: Stack, tmp_path: Path, s
     assert [w["id"] for w in written] == [r["id"] for r in requests] + ["line-4"]
     assert written[-1]["status"] == "error" and "malformed JSON" in written[-1]["error"]
     assert "latency p50" in done.stderr
+
+
+def test_grounding_and_rules_close_the_loop_over_kafka(settings: Settings) -> None:
+    """SmolLM2 answers 10 for "the factorial of 5": the critic flags it as ungrounded, the refiner fixes it."""
+    from schemas.rules import compile_rule
+
+    grounded = make_request(
+        id="ground-1",
+        prompt="Calculate the factorial of 5 using math functions. Give the arguments for math.factorial.",
+        context="Calculate the factorial of 5 using math functions.",
+        schema={"type": "object", "properties": {"number": {"type": "integer"}}, "required": ["number"]},
+        budget={"max_tokens": 2000},
+    )
+    ruled = make_request(
+        id="rule-1",
+        prompt="A box holds 3 red and 4 blue marbles. Give the counts and the total.",
+        schema={
+            "type": "object",
+            "required": ["red", "blue", "total"],
+            "properties": {
+                "red": {"type": "integer", "minimum": 0, "maximum": 20},
+                "blue": {"type": "integer", "minimum": 0, "maximum": 20},
+                "total": {"type": "integer", "minimum": 0, "maximum": 40},
+            },
+        },
+        rules=["total == red + blue"],
+        budget={"max_tokens": 3000},
+    )
+    grounded_result, ruled_result = batch([orjson.dumps(grounded), orjson.dumps(ruled)], settings)
+    assert grounded_result.status is ResultStatus.accepted, grounded_result.verdicts
+    assert grounded_result.output == {"number": 5}
+    critic_entries = [e for e in grounded_result.ledger.entries if e.stage == "critic"]
+    assert len(critic_entries) == grounded_result.rounds + 1
+    assert all(e.model == "validators+all-MiniLM-L6-v2-int8" for e in critic_entries)
+    if ruled_result.status is ResultStatus.accepted:
+        assert compile_rule("total == red + blue").holds(ruled_result.output)
+    else:
+        assert ruled_result.status is ResultStatus.rejected
+        assert any(v.kind == "consistency" and v.pointer == "/total" for v in ruled_result.verdicts)
+    assert ruled_result.ledger.tokens <= 3000

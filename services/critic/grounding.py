@@ -2,7 +2,7 @@
 
 A second model, different from the generator, judges what string matching cannot: MiniLM sentence
 embeddings (services/common/encoder.py). A leaf value is grounded when
-- a number equals a number in the context (0 and 1, and small counts spelled out, count as stated);
+- a number equals a number in the context (small counts spelled out, "two", "dozen", count as stated);
 - a string, normalised, occurs in the normalised context, or ≥ 80 % of its words do; a date in ISO form
   matches the same date written the usual ways;
 - otherwise, its embedding is within `threshold` cosine of the best-matching context passage.
@@ -20,7 +20,7 @@ from services.common.segments import join, subschema
 
 
 def context_numbers(context: str) -> set[float]:
-    return stated_numbers(context) | {0.0, 1.0}
+    return stated_numbers(context)
 
 
 def claims(output: Any, schema: dict[str, Any], pointer: str = "") -> Iterator[tuple[str, Any]]:
