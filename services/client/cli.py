@@ -163,6 +163,28 @@ def demo(
     _print_summary(results, wall)
 
 
+@cli.command("serve-model")
+def serve_model(
+    tier: Annotated[str, typer.Option(help="A llama_cpp tier from the tiers file.")] = "small",
+    host: str = "127.0.0.1",
+    port: int = 8000,
+) -> None:
+    """Serve a local tier over the OpenAI chat-completions protocol (JSON-schema constrained)."""
+    from services.common.engines.registry import build_engine
+    from services.common.tiers import load_tiers
+    from services.generator.serve import serve
+
+    settings = Settings()
+    chosen = load_tiers(settings.tiers_file)[tier]
+    server = serve(build_engine(chosen, settings), host, port, chosen.max_new_tokens)
+    console.print(f"serving {chosen.model_name} on http://{host}:{port}/v1 (Ctrl-C stops)")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.shutdown()
+
+
 @cli.command()
 def topics(bootstrap: Bootstrap = None) -> None:
     """Create Refinery's topics on the configured Kafka (existing ones are left alone)."""

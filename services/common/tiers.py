@@ -1,5 +1,6 @@
 """Model tiers from the tiers TOML file."""
 
+import importlib
 import importlib.util
 import tomllib
 from pathlib import Path
@@ -10,9 +11,15 @@ from pydantic import BaseModel, Field
 
 class Tier(BaseModel):
     name: str
-    engine: Literal["llama_cpp"] = "llama_cpp"
+    engine: Literal["llama_cpp", "openai"] = "llama_cpp"
     model_package: str | None = None
-    model_file: str
+    model_file: str = ""
+    base_url: str | None = Field(default=None, description="openai engine: the server's /v1 URL.")
+    api_key_env: str | None = Field(default=None, description="openai engine: env var holding the API key.")
+    schema_mode: Literal["response_format", "guided_json"] = "response_format"
+    model_assembler: str | None = Field(
+        default=None, description="'module:function' that writes the model file (split wheels); cached once."
+    )
     model_name: str
     params_m: float = Field(description="Parameters, millions (drives the default price).")
     prompt_format: Literal["chat", "completion"] = "chat"
@@ -23,7 +30,14 @@ class Tier(BaseModel):
     price_per_1k_input: float
     price_per_1k_output: float
 
-    def model_path(self) -> Path:
+    def model_path(self, cache_dir: Path | None = None) -> Path:
+        if self.model_assembler is not None:
+            target = (cache_dir or Path.home() / ".cache" / "refinery" / "models") / self.model_file
+            if not target.is_file():
+                module, _, function = self.model_assembler.partition(":")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                getattr(importlib.import_module(module), function)(target)
+            return target
         if self.model_package is None:
             return Path(self.model_file)
         spec = importlib.util.find_spec(self.model_package)

@@ -3,6 +3,7 @@
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,12 @@ from services.common.engines.base import Completion, Message, SchemaCompileError
 from services.common.engines.bounds import bounded
 
 GRAMMAR_CACHE_SIZE = 256
+FEW_SHOT = (
+    "Each request is answered with one JSON value that satisfies its JSON Schema, using only stated facts.\n\n"
+    'Request: Book a table for 4 people at 19:30 under the name Rivera.\n\nJSON Schema: {"type":"object",'
+    '"properties":{"name":{"type":"string"},"people":{"type":"integer"},"time":{"type":"string"}}}\n'
+    'JSON: {"name": "Rivera", "people": 4, "time": "19:30"}'
+)
 
 
 def _looks_complete(text: str) -> bool:
@@ -70,8 +77,9 @@ class LlamaCppEngine:
     def render(self, messages: list[Message]) -> str:
         if self._chat is not None:
             return self._chat(messages=messages).prompt
-        parts = [m["content"] for m in messages]
-        return "\n\n".join(parts) + "\nJSON:"
+        # A base model has no chat template: one worked example, then the request, then "JSON:".
+        task = "\n\n".join(m["content"] for m in messages if m["role"] != "system")
+        return f"{FEW_SHOT}\n\n{task}\nJSON:"
 
     def _tokens(self, messages: list[Message]) -> list[int]:
         return self._llm.tokenize(self.render(messages).encode("utf-8"), add_bos=True, special=True)
@@ -105,12 +113,25 @@ class LlamaCppEngine:
             )
         llama_cpp.llama_sampler_free(sampler)
 
-    def complete(self, messages: list[Message], json_schema: dict[str, Any] | None, max_new_tokens: int) -> Completion:
+    def complete(
+        self,
+        messages: list[Message],
+        json_schema: dict[str, Any] | None,
+        max_new_tokens: int,
+        on_text: Callable[[str], None] | None = None,
+    ) -> Completion:
+        """`on_text` receives the text of each new token as it is generated (for streaming servers)."""
         grammar = self.grammar(json_schema) if json_schema is not None else None
         with self._lock:
-            return self._generate(self._tokens(messages), grammar, max_new_tokens)
+            return self._generate(self._tokens(messages), grammar, max_new_tokens, on_text)
 
-    def _generate(self, prompt: list[int], grammar: LlamaGrammar | None, max_new_tokens: int) -> Completion:
+    def _generate(
+        self,
+        prompt: list[int],
+        grammar: LlamaGrammar | None,
+        max_new_tokens: int,
+        on_text: Callable[[str], None] | None = None,
+    ) -> Completion:
         if len(prompt) + max_new_tokens > self.context_window:
             max_new_tokens = self.context_window - len(prompt)
         if max_new_tokens <= 0:
@@ -120,6 +141,7 @@ class LlamaCppEngine:
         ttft_ms: float | None = None
         out: list[int] = []
         finish = "length"
+        streamed = ""
         for token in self._llm.generate(prompt, temp=0.0, top_k=1, repeat_penalty=1.0, grammar=grammar, reset=True):
             if ttft_ms is None:
                 ttft_ms = (time.perf_counter() - started) * 1000
@@ -127,6 +149,11 @@ class LlamaCppEngine:
                 finish = "stop"
                 break
             out.append(token)
+            if on_text is not None:  # the delta of the whole text: a token may end inside a UTF-8 character
+                text = self._text(out)
+                if text[len(streamed) :] and not text.endswith("\ufffd"):
+                    on_text(text[len(streamed) :])
+                    streamed = text
             if grammar is not None and _looks_complete(self._text(out)):
                 finish = "stop"
                 break

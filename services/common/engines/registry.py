@@ -22,13 +22,22 @@ def build_engine(tier: Tier, settings: Settings) -> Engine:
         from services.common.engines.llama_cpp import LlamaCppEngine
 
         return LlamaCppEngine(
-            tier.model_path(),
+            tier.model_path(settings.model_cache),
             tier.model_name,
             prompt_format=tier.prompt_format,
             context_window=tier.context_window,
             threads=settings.threads(),
             gpu_layers=_gpu_layers(tier),
         )
+    if tier.engine == "openai":
+        import os
+
+        from services.common.engines.openai_compat import OpenAICompatEngine
+
+        if not tier.base_url:
+            raise ValueError(f"tier {tier.name}: the openai engine needs base_url")
+        api_key = os.environ.get(tier.api_key_env) if tier.api_key_env else None
+        return OpenAICompatEngine(tier.base_url, tier.model_name, api_key=api_key, schema_mode=tier.schema_mode)
     raise ValueError(f"tier {tier.name}: unknown engine {tier.engine!r}")
 
 
