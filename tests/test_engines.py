@@ -11,7 +11,7 @@ import pytest
 from jsonschema import validate
 
 from infra.local.broker import free_port
-from schemas import ClassifiedRequest, Classification, GenerationRequest
+from schemas import Classification, ClassifiedRequest, GenerationRequest
 from services.client.datasets import bfcl_requests
 from services.common.engines import SchemaCompileError
 from services.common.engines.llama_cpp import LlamaCppEngine
@@ -37,8 +37,15 @@ def test_each_tier_builds_its_own_engine() -> None:
     engine = build_engine(TIERS["large"], SETTINGS)
     assert isinstance(engine, LlamaCppEngine) and engine.model_name == "gemma-3-270m-Q4_K_M"
     assert engine.render(generation_messages("x", {}, None)).endswith("\nJSON:")  # few-shot completion
-    remote = Tier(name="remote", engine="openai", base_url="http://127.0.0.1:9/v1", model_name="m",
-                  params_m=7000, price_per_1k_input=1, price_per_1k_output=1)
+    remote = Tier(
+        name="remote",
+        engine="openai",
+        base_url="http://127.0.0.1:9/v1",
+        model_name="m",
+        params_m=7000,
+        price_per_1k_input=1,
+        price_per_1k_output=1,
+    )
     assert isinstance(build_engine(remote, SETTINGS), OpenAICompatEngine)
     with pytest.raises(ValueError, match="base_url"):
         build_engine(remote.model_copy(update={"base_url": None}), SETTINGS)
@@ -50,7 +57,9 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     log = (tmp_path_factory.mktemp("serve") / "serve.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "services.client.cli", "serve-model", "--tier", "small", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).parents[1],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=Path(__file__).parents[1],
     )
     base = f"http://127.0.0.1:{port}/v1"
     deadline = time.monotonic() + 60
@@ -66,21 +75,29 @@ def server(tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_openai_engine_generates_constrained_json_over_http(server: str, shared_data) -> None:
-    tier = Tier(name="remote", engine="openai", base_url=server, model_name="SmolLM2-135M-Instruct-Q4_1",
-                params_m=135, price_per_1k_input=0.000135, price_per_1k_output=0.00054)
+    tier = Tier(
+        name="remote",
+        engine="openai",
+        base_url=server,
+        model_name="SmolLM2-135M-Instruct-Q4_1",
+        params_m=135,
+        price_per_1k_input=0.000135,
+        price_per_1k_output=0.00054,
+    )
     engine = build_engine(tier, SETTINGS)
     local = build_engine(TIERS["small"], SETTINGS)
     for raw in bfcl_requests(limit=2, root=shared_data):
         request = GenerationRequest.model_validate(raw)
-        message = ClassifiedRequest(request=request, tier="remote", received_at_ms=0,
-                                    classification=Classification(complexity=0, reason="test"))
+        message = ClassifiedRequest(
+            request=request, tier="remote", received_at_ms=0, classification=Classification(complexity=0, reason="test")
+        )
         draft = generate_draft(message, engine, tier)
         assert draft.parsed
         validate(draft.output, raw["schema"])
         [entry] = draft.ledger.entries
         messages = generation_messages(raw["prompt"], raw["schema"], None)
         assert entry.input_tokens == local.count_tokens(messages) == engine.count_tokens(messages)  # usage
-        assert entry.ttft_ms is not None and 0 < entry.output_tokens
+        assert entry.ttft_ms is not None and entry.output_tokens > 0
         assert local.complete(messages, raw["schema"], 384).text == draft.text  # same model, same greedy output
 
 
@@ -89,13 +106,17 @@ def test_guided_json_mode_and_unsupported_schemas(server: str) -> None:
     schema = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}
     done = engine.complete(generation_messages("Is water wet? Answer ok.", schema, None), schema, 20)
     assert done.text.startswith('{"ok"')
-    with pytest.raises(SchemaCompileError, match="pattern"):
+    with pytest.raises(SchemaCompileError, match=r"look-around|pattern"):
         engine.complete(generation_messages("x", {}, None), {"type": "string", "pattern": "^(?=a)b$"}, 10)
 
 
 def test_server_speaks_plain_openai(server: str) -> None:
-    body = {"model": "m", "messages": [{"role": "user", "content": "Say hi as JSON."}], "max_tokens": 16,
-            "response_format": {"type": "json_object"}}
+    body = {
+        "model": "m",
+        "messages": [{"role": "user", "content": "Say hi as JSON."}],
+        "max_tokens": 16,
+        "response_format": {"type": "json_object"},
+    }
     reply = httpx.post(f"{server}/chat/completions", json=body, timeout=60).json()
     assert reply["object"] == "chat.completion" and reply["choices"][0]["message"]["content"].startswith("{")
     assert reply["usage"]["total_tokens"] == reply["usage"]["prompt_tokens"] + reply["usage"]["completion_tokens"]

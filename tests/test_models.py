@@ -54,7 +54,7 @@ def test_generation_is_deterministic(engine, shared_data) -> None:
 
 
 def test_unsupported_schema_is_a_compile_error(engine) -> None:
-    with pytest.raises(SchemaCompileError, match="pattern"):
+    with pytest.raises(SchemaCompileError, match=r"look-around|pattern"):
         engine.complete(generation_messages("x", {}, None), {"type": "string", "pattern": "^(?=a)b$"}, 10)
 
 
@@ -121,16 +121,32 @@ def test_refiner_regenerates_only_the_failing_segment(engine) -> None:
     assert entry.output_tokens <= 20  # a bare integer, not a whole object
 
 
-def test_long_string_bounds_are_clamped_for_decoding_not_rejected(engine) -> None:
+def test_long_string_bounds_are_clamped_for_decoding_not_rejected() -> None:
     schema = {"type": "object", "properties": {"s": {"type": "string", "maxLength": 5000}}, "required": ["s"]}
     assert bounded(schema)["properties"]["s"]["maxLength"] == 1000
-    engine.grammar(schema)  # compiles instead of crashing the worker
+    gbnf = build_engine(TIER, SETTINGS.model_copy(update={"constrained_decoder": "gbnf"}))
+    gbnf.grammar(schema)  # compiles instead of crashing the worker
 
 
-def test_a_grammar_llama_cpp_rejects_is_a_clean_compile_error(engine) -> None:
+def test_a_grammar_llama_cpp_rejects_is_a_clean_compile_error() -> None:
     """Unclamped, 1500 optional repetitions make llama.cpp return a NULL sampler (a segfault if used)."""
     from llama_cpp import LlamaGrammar
 
     raw = LlamaGrammar.from_json_schema('{"type": "string", "maxLength": 1500}', verbose=False)
+    gbnf = build_engine(TIER, SETTINGS.model_copy(update={"constrained_decoder": "gbnf"}))
     with pytest.raises(SchemaCompileError, match=r"llama\.cpp rejected the grammar"):
-        engine._check_parses(raw)
+        gbnf._check_parses(raw)
+
+
+@pytest.mark.parametrize("decoder", ["llguidance", "gbnf"])
+def test_both_constrained_decoders_produce_valid_json(decoder: str, shared_data) -> None:
+    engine = build_engine(TIER, SETTINGS.model_copy(update={"constrained_decoder": decoder}))
+    for raw in bfcl_requests(limit=3, root=shared_data):
+        draft = generate_draft(classified(raw), engine, TIER)
+        validate(draft.output, raw["schema"])
+
+
+def test_llguidance_enforces_integer_bounds_the_gbnf_converter_ignores(engine) -> None:
+    schema = {"type": "integer", "minimum": 20, "maximum": 29}
+    text = engine.complete(generation_messages("Pick a number.", schema, None), schema, 8).text
+    assert 20 <= int(text) <= 29

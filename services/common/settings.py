@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     generator_tiers: str = ""  # comma-separated tiers this generator serves; empty = all
     refiner_tier: str = ""  # tier the refiner uses; empty = the draft's own tier
     model_threads: int = 0  # 0 = all cores this process may use
+    constrained_decoder: Literal["llguidance", "gbnf"] = "llguidance"  # see bench/results/constrained.json
     model_cache: Path = Path.home() / ".cache" / "refinery" / "models"  # assembled model files
 
     # Telemetry

@@ -9,9 +9,10 @@ from typing import Any
 
 import llama_cpp
 import orjson
-from llama_cpp import Llama, LlamaGrammar
+from llama_cpp import Llama, LlamaGrammar, LogitsProcessorList
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
+from services.common.engines import llg
 from services.common.engines.base import Completion, Message, SchemaCompileError
 from services.common.engines.bounds import bounded
 
@@ -46,6 +47,7 @@ class LlamaCppEngine:
         context_window: int = 2048,
         threads: int = 1,
         gpu_layers: int = 0,
+        decoder: str = "llguidance",
     ) -> None:
         if not model_path.is_file():
             raise FileNotFoundError(f"model file not found: {model_path}")
@@ -63,7 +65,10 @@ class LlamaCppEngine:
         self._vocab = llama_cpp.llama_model_get_vocab(self._llm.model)
         self._prompt_format = prompt_format
         self._chat = self._chat_formatter() if prompt_format == "chat" else None
-        self._grammars: OrderedDict[bytes, LlamaGrammar] = OrderedDict()
+        self.decoder = decoder  # "llguidance" (token mask) or "gbnf" (llama.cpp grammar)
+        self._llg_tokenizer = llg.tokenizer_for(self._llm) if decoder == "llguidance" else None
+        self.last_mask_seconds: list[float] = []
+        self._grammars: OrderedDict[bytes, Any] = OrderedDict()
         self._lock = threading.Lock()  # one llama context: one generation at a time
 
     def _chat_formatter(self) -> Jinja2ChatFormatter:
@@ -87,11 +92,18 @@ class LlamaCppEngine:
     def count_tokens(self, messages: list[Message]) -> int:
         return len(self._tokens(messages))
 
-    def grammar(self, json_schema: dict[str, Any]) -> LlamaGrammar:
+    def grammar(self, json_schema: dict[str, Any]) -> Any:
+        """The compiled constraint for a schema (cached): llguidance grammar text or a llama.cpp grammar."""
         key = orjson.dumps(json_schema, option=orjson.OPT_SORT_KEYS)
         if key in self._grammars:
             self._grammars.move_to_end(key)
             return self._grammars[key]
+        if self.decoder == "llguidance":
+            compiled = llg.compile_schema(bounded(json_schema))
+            self._grammars[key] = compiled
+            if len(self._grammars) > GRAMMAR_CACHE_SIZE:
+                self._grammars.popitem(last=False)
+            return compiled
         try:
             grammar = LlamaGrammar.from_json_schema(orjson.dumps(bounded(json_schema)).decode(), verbose=False)
         except Exception as exc:  # the converter raises bare Exceptions/KeyErrors for unsupported features
@@ -123,7 +135,14 @@ class LlamaCppEngine:
         """`on_text` receives the text of each new token as it is generated (for streaming servers)."""
         grammar = self.grammar(json_schema) if json_schema is not None else None
         with self._lock:
-            return self._generate(self._tokens(messages), grammar, max_new_tokens, on_text)
+            prompt = self._tokens(messages)
+            if isinstance(grammar, str):  # llguidance: a logits mask instead of a llama.cpp grammar
+                mask = llg.MaskProcessor(self._llg_tokenizer, grammar, len(prompt), self._llm.n_vocab())
+                try:
+                    return self._generate(prompt, None, max_new_tokens, on_text, mask)
+                finally:
+                    self.last_mask_seconds = mask.mask_seconds
+            return self._generate(prompt, grammar, max_new_tokens, on_text)
 
     def _generate(
         self,
@@ -131,6 +150,7 @@ class LlamaCppEngine:
         grammar: LlamaGrammar | None,
         max_new_tokens: int,
         on_text: Callable[[str], None] | None = None,
+        mask: "llg.MaskProcessor | None" = None,
     ) -> Completion:
         if len(prompt) + max_new_tokens > self.context_window:
             max_new_tokens = self.context_window - len(prompt)
@@ -142,7 +162,11 @@ class LlamaCppEngine:
         out: list[int] = []
         finish = "length"
         streamed = ""
-        for token in self._llm.generate(prompt, temp=0.0, top_k=1, repeat_penalty=1.0, grammar=grammar, reset=True):
+        processors = LogitsProcessorList([mask]) if mask is not None else None
+        constrained = grammar is not None or mask is not None
+        for token in self._llm.generate(
+            prompt, temp=0.0, top_k=1, repeat_penalty=1.0, grammar=grammar, reset=True, logits_processor=processors
+        ):
             if ttft_ms is None:
                 ttft_ms = (time.perf_counter() - started) * 1000
             if token == eos or self._is_end(token):
@@ -154,7 +178,7 @@ class LlamaCppEngine:
                 if text[len(streamed) :] and not text.endswith("\ufffd"):
                     on_text(text[len(streamed) :])
                     streamed = text
-            if grammar is not None and _looks_complete(self._text(out)):
+            if constrained and (_looks_complete(self._text(out)) or (mask is not None and mask.done)):
                 finish = "stop"
                 break
             if len(out) >= max_new_tokens:

@@ -28,6 +28,7 @@ def build_engine(tier: Tier, settings: Settings) -> Engine:
             context_window=tier.context_window,
             threads=settings.threads(),
             gpu_layers=_gpu_layers(tier),
+            decoder=settings.constrained_decoder,
         )
     if tier.engine == "openai":
         import os

@@ -1,0 +1,127 @@
+"""Constrained decoding on JSONSchemaBench dev (350 real schemas) → bench/results/constrained.json.
+
+Per decoder (llguidance token masks; llama.cpp GBNF grammars), on the small tier (SmolLM2-135M, 2 threads):
+- compile coverage over all schemas and compile time per schema;
+- validity: outputs for a seeded sample of compiled schemas, validated with `jsonschema` (formats on)
+  against the *original* schema; outputs cut off at the token limit are counted, and reported apart;
+- overhead: decode time per token constrained vs unconstrained on the same prompts;
+- llguidance mask time per token (mean, p99).
+
+    .venv/bin/python -m bench.constrained [--sample 30]
+"""
+
+import argparse
+import random
+import statistics
+import time
+from pathlib import Path
+
+import orjson
+from jsonschema import FormatChecker
+from jsonschema.validators import validator_for
+
+from services.client.datasets import data_dir, read_jsonl
+from services.common.engines import SchemaCompileError
+from services.common.engines.registry import build_engine
+from services.common.settings import Settings
+from services.common.tiers import load_tiers
+
+OUT = Path(__file__).parent / "results" / "constrained.json"
+MAX_NEW = 256
+PROMPT = "Write one realistic example JSON value for this JSON Schema: {schema}"
+
+
+def per_token_ms(completion) -> float | None:
+    if completion.output_tokens < 2 or completion.ttft_ms is None:
+        return None
+    return (completion.duration_ms - completion.ttft_ms) / (completion.output_tokens - 1)
+
+
+def measure(decoder: str, schemas: list[dict], sample_ids: set[str], settings: Settings) -> dict:
+    tier = load_tiers(settings.tiers_file)["small"]
+    engine = build_engine(tier, settings.model_copy(update={"constrained_decoder": decoder}))
+    compiled, compile_ms, failures = [], [], {}
+    for task in schemas:
+        started = time.perf_counter()
+        try:
+            engine.grammar(task["schema"])
+            compiled.append(task)
+        except SchemaCompileError as exc:
+            failures[task["id"]] = str(exc)[:160]
+        compile_ms.append((time.perf_counter() - started) * 1000)
+    outputs = valid = truncated = 0
+    constrained_ms, free_ms, mask_s, invalid = [], [], [], []
+    for task in compiled:
+        if task["id"] not in sample_ids:
+            continue
+        messages = [{"role": "user", "content": PROMPT.format(schema=orjson.dumps(task["schema"]).decode()[:3000])}]
+        if engine.count_tokens(messages) + MAX_NEW > tier.context_window:
+            continue
+        done = engine.complete(messages, task["schema"], MAX_NEW)
+        mask_s += getattr(engine, "last_mask_seconds", []) if decoder == "llguidance" else []
+        outputs += 1
+        try:
+            value = orjson.loads(done.text)
+            errors = list(
+                validator_for(task["schema"])(task["schema"], format_checker=FormatChecker()).iter_errors(value)
+            )
+        except orjson.JSONDecodeError:
+            errors = ["not JSON"]
+            truncated += done.finish_reason == "length"
+        if errors:
+            invalid.append({"id": task["id"], "why": str(errors[0])[:160], "cut": done.finish_reason == "length"})
+        else:
+            valid += 1
+        free = engine.complete(messages, None, max(done.output_tokens, 2))
+        if (c := per_token_ms(done)) is not None and (f := per_token_ms(free)) is not None:
+            constrained_ms.append(c)
+            free_ms.append(f)
+    mask_us = sorted(s * 1e6 for s in mask_s)
+    return {
+        "schemas": len(schemas),
+        "compiled": len(compiled),
+        "compile_ms_mean": round(statistics.mean(compile_ms), 3),
+        "compile_ms_p99": round(sorted(compile_ms)[int(0.99 * (len(compile_ms) - 1))], 3),
+        "outputs": outputs,
+        "valid_outputs": valid,
+        "truncated_outputs": truncated,
+        "decode_ms_per_token_constrained": round(statistics.mean(constrained_ms), 3) if constrained_ms else None,
+        "decode_ms_per_token_unconstrained": round(statistics.mean(free_ms), 3) if free_ms else None,
+        "overhead_per_token": round(statistics.mean(constrained_ms) / statistics.mean(free_ms) - 1, 4)
+        if constrained_ms
+        else None,
+        "mask_us_mean": round(statistics.mean(mask_us), 1) if mask_us else None,
+        "mask_us_p99": round(mask_us[int(0.99 * (len(mask_us) - 1))], 1) if mask_us else None,
+        "invalid": invalid,
+        "compile_failures": failures,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sample", type=int, default=30)
+    args = parser.parse_args()
+    schemas = list(read_jsonl(data_dir() / "jsonschemabench" / "dev.jsonl"))
+    sample_ids = {t["id"] for t in random.Random(7).sample(schemas, min(len(schemas), args.sample * 2))}
+    settings = Settings(model_threads=2)
+    decoders = {d: measure(d, schemas, sample_ids, settings) for d in ("llguidance", "gbnf")}
+    chosen = decoders["llguidance"]
+    report = {
+        "machine": "x86_64, 2 cores, CPU only",
+        "model": "SmolLM2-135M-Instruct Q4_1 (llama.cpp), greedy",
+        "decoder": "llguidance",
+        **{k: chosen[k] for k in ("schemas", "compiled", "valid_outputs", "outputs", "overhead_per_token")},
+        "decoders": decoders,
+        "anchors_maskbench": {
+            "llguidance": {"mask_us_mean": 47, "mask_us_p99": 460, "compile_ms": 1.6},
+            "xgrammar": {"mask_us_mean": 292, "mask_us_p99": 4900, "compile_ms": 4100},
+        },
+    }
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2))
+    for name, d in decoders.items():
+        print(name, {k: v for k, v in d.items() if k not in ("invalid", "compile_failures")})
+
+
+if __name__ == "__main__":
+    main()

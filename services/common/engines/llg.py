@@ -1,0 +1,72 @@
+"""llguidance as a token mask inside llama.cpp's sampling loop (JSON Schema → Earley parser + lexer).
+
+Built once per engine: the tokenizer from llama.cpp's own vocabulary (~1 s). Per request: a matcher
+compiled from the schema (cached as grammar text per schema), then for every token a bitmask of the
+tokens the grammar allows, applied to the logits before sampling."""
+
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import llama_cpp
+import numpy as np
+import orjson
+from llguidance import LLMatcher, LLTokenizer
+from llguidance.llamacpp import lltokenizer_from_vocab
+from llguidance.numpy import allocate_token_bitmask, apply_token_bitmask_inplace, fill_next_token_bitmask
+
+from services.common.engines.base import SchemaCompileError
+
+
+def tokenizer_for(llm: llama_cpp.Llama) -> LLTokenizer:
+    vocab = llama_cpp.llama_model_get_vocab(llm.model)
+    with warnings.catch_warnings():  # llguidance calls a deprecated llama.cpp alias once per vocabulary token
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return lltokenizer_from_vocab(vocab, n_vocab=llm.n_vocab())
+
+
+def compile_schema(json_schema: dict[str, Any]) -> str:
+    """The llguidance grammar for a schema; SchemaCompileError names what it cannot handle."""
+    try:
+        grammar = LLMatcher.grammar_from_json_schema(
+            orjson.dumps(json_schema).decode(), defaults={"whitespace_flexible": False}
+        )
+    except (ValueError, RuntimeError) as exc:
+        raise SchemaCompileError(str(exc)) from exc
+    problem = LLMatcher.validate_grammar(grammar)  # "" when the grammar is sound
+    if problem:
+        raise SchemaCompileError(problem)
+    return grammar
+
+
+@dataclass
+class MaskProcessor:
+    """A llama-cpp-python logits processor: consume the last sampled token, mask the next."""
+
+    tokenizer: LLTokenizer
+    grammar: str
+    prompt_len: int
+    n_vocab: int
+    mask_seconds: list[float] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.matcher = LLMatcher(self.tokenizer, self.grammar)
+        if self.matcher.is_error():
+            raise SchemaCompileError(self.matcher.get_error())
+        self.bitmask = allocate_token_bitmask(1, self.n_vocab)
+        self.consumed = 0
+
+    def __call__(self, input_ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        for token in input_ids[self.prompt_len + self.consumed :]:
+            self.matcher.consume_token(int(token))
+            self.consumed += 1
+        started = time.perf_counter()
+        fill_next_token_bitmask(self.matcher, self.bitmask, 0)
+        self.mask_seconds.append(time.perf_counter() - started)
+        apply_token_bitmask_inplace(scores.reshape(1, -1), self.bitmask)
+        return scores
+
+    @property
+    def done(self) -> bool:
+        return self.matcher.is_stopped()
