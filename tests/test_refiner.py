@@ -76,3 +76,21 @@ def test_budget_stops_refinement_mid_loop_and_is_never_exceeded(engine) -> None:
     assert len(tight.ledger.entries) == 2  # the prior usage + one refiner call
     assert tight.ledger.tokens <= 100 + one_call + 20
     assert tight.output["rooms"][1]["floor"] == 41  # left as it was: the budget could not cover it
+
+
+def test_many_failing_segments_fall_back_to_one_cheaper_full_regeneration(engine) -> None:
+    from services.refiner.logic import full_is_cheaper
+
+    output = {"name": "Elm", "rooms": [{"floor": 40 + i, "label": "x"} for i in range(3)]}
+    verdicts = [
+        Verdict(pointer=f"/rooms/{i}/floor", kind="schema", message="too high", code="maximum") for i in range(3)
+    ]
+    many = critique(output, verdicts)
+    assert full_is_cheaper(many, output, [v.pointer for v in verdicts], engine)
+    draft = refine(many, engine, TIER)
+    [entry] = draft.ledger.entries
+    assert entry.note == "/"  # one whole regeneration, not three segment calls
+    one = critique(output, verdicts[:1])
+    assert not full_is_cheaper(one, output, ["/rooms/0/floor"], engine)
+    grounded = critique(output, [v.model_copy(update={"kind": "grounding"}) for v in verdicts])
+    assert not full_is_cheaper(grounded, output, [v.pointer for v in verdicts], engine)

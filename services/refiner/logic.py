@@ -2,6 +2,8 @@
 
 import logging
 
+import orjson
+
 from schemas import Critique, Draft
 from services.common.budget import BudgetExceeded
 from services.common.drafting import constrained_call
@@ -23,6 +25,35 @@ def _without_defs(schema: dict) -> dict:
     return shown
 
 
+def _value_tokens(value: object) -> int:
+    return len(orjson.dumps(value)) // 3 + 2  # a generous estimate of a value's length in tokens
+
+
+def full_is_cheaper(critique: Critique, output: object, pointers: list[str], engine: Engine) -> bool:
+    """Several failing segments each pay for their own prompt: when one whole regeneration is estimated
+    to cost fewer tokens, do that instead. Never for grounding failures: their constrained fix is worth more."""
+    if any(v.kind == "grounding" for v in critique.verdicts):
+        return False
+    request = critique.request
+    full = engine.count_tokens(generation_messages(request.prompt, request.json_schema, request.context))
+    full += _value_tokens(output)
+    segments = 0
+    for pointer in pointers:
+        sub = _without_defs(subschema(request.json_schema, pointer))
+        parent = get(output, pointer.rsplit("/", 1)[0]) if "/" in pointer[1:] else output
+        messages = segment_messages(
+            request.prompt,
+            request.context,
+            parent,
+            pointer,
+            sub,
+            feedback_for(critique, pointer),
+            current=get(output, pointer),
+        )
+        segments += engine.count_tokens(messages) + _value_tokens(get(output, pointer))
+    return full < segments
+
+
 def feedback_for(critique: Critique, pointer: str) -> list[str]:
     inside = [v.message for v in critique.verdicts if v.pointer == pointer or v.pointer.startswith(pointer + "/")]
     return inside or [v.message for v in critique.verdicts]
@@ -37,6 +68,8 @@ def refine(critique: Critique, engine: Engine, tier: Tier) -> Draft:
     output, needing_model = deterministic_repairs(critique) if parsed else (critique.output, critique.verdicts)
     critique = critique.model_copy(update={"verdicts": needing_model})
     pointers = outermost([v.pointer for v in needing_model])
+    if parsed and len(pointers) > 1 and full_is_cheaper(critique, output, pointers, engine):
+        pointers = [""]
     for pointer in pointers:
         feedback = feedback_for(critique, pointer)
         if pointer == "" or not parsed:  # the whole output is wrong or unreadable: regenerate it
