@@ -11,6 +11,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from pydantic import BaseModel
 
 from schemas import ErrorRecord, Ledger, Result, ResultStatus, encode
+from schemas.classified import Envelope
 from services.common.hop_tracing import KafkaHopTelemetryMiddleware
 from services.common.observe import instruments
 from services.common.settings import Settings
@@ -88,6 +89,18 @@ class Bus:
         result.trace_id = result.trace_id or current_trace_id()
         await self.send(self.settings.topic_results, result, result.id)
         record_result(result)
+
+    async def fail_envelope(self, reason: str, envelope: Envelope, payload: bytes) -> None:
+        """`fail` for a message that carries its request (tier, ledger and metadata come along)."""
+        await self.fail(
+            reason,
+            request_id=envelope.request.id,
+            payload=payload,
+            tier=envelope.tier,
+            ledger=envelope.ledger,
+            metadata=envelope.request.metadata,
+            received_at_ms=envelope.received_at_ms,
+        )
 
     async def fail(
         self,

@@ -11,8 +11,6 @@ Enum/const values, booleans, nulls and rule-derived fields are choices or comput
 from collections.abc import Iterator
 from typing import Any
 
-import numpy as np
-
 from schemas import Verdict
 from services.common.encoder import SentenceEncoder
 from services.common.evidence import date_forms, normalise, passages, stated_numbers
@@ -85,7 +83,3 @@ class GroundingChecker:
                         )
                     )
         return verdicts
-
-
-def max_similarity(encoder: SentenceEncoder, value: str, context: str) -> float:
-    return float(np.max(encoder.encode([value]) @ encoder.encode(passages(context)).T))

@@ -57,15 +57,7 @@ async def handle(body: bytes) -> None:
             else str(exc)
         )
         service.seen.forget(f"{request.id}:generator:0")
-        await service.bus.fail(
-            reason,
-            request_id=request.id,
-            payload=body,
-            tier=message.tier,
-            ledger=message.ledger,
-            metadata=request.metadata,
-            received_at_ms=message.received_at_ms,
-        )
+        await service.bus.fail_envelope(reason, message, body)
         return
     await service.bus.send(settings.topic_drafts, draft, request.id)
 

@@ -36,14 +36,6 @@ async def on_critique(body: bytes) -> None:
     try:
         draft = await asyncio.to_thread(refine, critique, engines.get(tier_name), tiers[tier_name])
     except (SchemaCompileError, ValueError, KeyError) as exc:
-        await service.bus.fail(
-            f"refinement failed: {exc}",
-            request_id=request.id,
-            payload=body,
-            tier=critique.tier,
-            ledger=critique.ledger,
-            metadata=request.metadata,
-            received_at_ms=critique.received_at_ms,
-        )
+        await service.bus.fail_envelope(f"refinement failed: {exc}", critique, body)
         return
     await service.bus.send(settings.topic_drafts, draft, request.id)

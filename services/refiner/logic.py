@@ -25,6 +25,23 @@ def _without_defs(schema: dict) -> dict:
     return shown
 
 
+def segment_prompt(critique: Critique, output: object, pointer: str, sub: dict) -> list[dict[str, str]]:
+    """The one prompt for regenerating the value at `pointer` (used by the loop and its cost estimate)."""
+    request = critique.request
+    parent = get(output, pointer.rsplit("/", 1)[0]) if "/" in pointer[1:] else output
+    rule_failure = any(v.kind == "consistency" and v.pointer == pointer for v in critique.verdicts)
+    return segment_messages(
+        request.prompt,
+        request.context,
+        parent,
+        pointer,
+        _without_defs(sub),
+        feedback_for(critique, pointer),
+        current=get(output, pointer),
+        with_siblings=rule_failure,
+    )
+
+
 def _value_tokens(value: object) -> int:
     return len(orjson.dumps(value)) // 3 + 2  # a generous estimate of a value's length in tokens
 
@@ -39,17 +56,7 @@ def full_is_cheaper(critique: Critique, output: object, pointers: list[str], eng
     full += _value_tokens(output)
     segments = 0
     for pointer in pointers:
-        sub = _without_defs(subschema(request.json_schema, pointer))
-        parent = get(output, pointer.rsplit("/", 1)[0]) if "/" in pointer[1:] else output
-        messages = segment_messages(
-            request.prompt,
-            request.context,
-            parent,
-            pointer,
-            sub,
-            feedback_for(critique, pointer),
-            current=get(output, pointer),
-        )
+        messages = segment_prompt(critique, output, pointer, subschema(request.json_schema, pointer))
         segments += engine.count_tokens(messages) + _value_tokens(get(output, pointer))
     return full < segments
 
@@ -85,18 +92,7 @@ def refine(critique: Critique, engine: Engine, tier: Tier) -> Draft:
                     continue
                 if choices:  # decode only values the context states: grounded by construction
                     sub = {**sub, "enum": choices}
-            parent = get(output, pointer.rsplit("/", 1)[0]) if "/" in pointer[1:] else output
-            rule_failure = any(v.kind == "consistency" and v.pointer == pointer for v in critique.verdicts)
-            messages = segment_messages(
-                request.prompt,
-                request.context,
-                parent,
-                pointer,
-                _without_defs(sub),
-                feedback,
-                current=get(output, pointer),
-                with_siblings=rule_failure,
-            )
+            messages = segment_prompt(critique, output, pointer, sub)
         try:
             call = constrained_call(
                 engine=engine,

@@ -173,12 +173,12 @@ class LlamaCppEngine:
                 finish = "stop"
                 break
             out.append(token)
-            if on_text is not None:  # the delta of the whole text: a token may end inside a UTF-8 character
-                text = self._text(out)
-                if text[len(streamed) :] and not text.endswith("\ufffd"):
-                    on_text(text[len(streamed) :])
-                    streamed = text
-            if constrained and (_looks_complete(self._text(out)) or (mask is not None and mask.done)):
+            text = self._text(out) if on_text is not None or constrained else ""  # detokenised once per token
+            # stream the delta of the whole text: a token may end inside a UTF-8 character
+            if on_text is not None and text[len(streamed) :] and not text.endswith("\ufffd"):
+                on_text(text[len(streamed) :])
+                streamed = text
+            if constrained and (_looks_complete(text) or (mask is not None and mask.done)):
                 finish = "stop"
                 break
             if len(out) >= max_new_tokens:
