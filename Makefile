@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 
-.PHONY: setup run test test-unit test-broker lint schemas schemas-check k8s-check up down clean
+.PHONY: tasks calibrate train setup run test test-unit test-broker lint schemas schemas-check k8s-check up down clean
 K8S_VENV := .venv-k8s
 K8S_STAMP := $(K8S_VENV)/.installed
 
@@ -51,6 +51,20 @@ $(K8S_STAMP):
 
 k8s-check: $(K8S_STAMP)
 	$(K8S_VENV)/bin/python infra/k8s/check.py 2>&1 | grep -v "^b'"; test $${PIPESTATUS[0]} -eq 0
+
+# The router: tasks (BFCL from ../shared/data) → calibrate (every task on every tier, ~1 h on 2 cores;
+# resumes) → train (deterministic; writes the committed models/router.onnx).
+TASKS := build/tasks/bfcl.jsonl
+CALIBRATION := data/calibration.jsonl
+
+tasks: setup
+	$(BIN)/refinery tasks $(TASKS)
+
+calibrate: tasks
+	$(BIN)/refinery calibrate $(TASKS) --out $(CALIBRATION)
+
+train: tasks
+	$(BIN)/refinery train --tasks $(TASKS) --calibration $(CALIBRATION) --out models/router.onnx
 
 up: setup
 	$(BIN)/refinery up

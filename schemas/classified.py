@@ -7,9 +7,12 @@ from schemas.request import GenerationRequest
 
 
 class Classification(BaseModel):
-    complexity: float = Field(description="Estimated difficulty in [0, 1].")
+    complexity: float = Field(description="Estimated difficulty in [0, 1]: 1 − P(the smallest tier passes).")
     reason: str = Field(description="Why this tier was chosen.")
     forced: bool = False
+    pass_probability: dict[str, float] = Field(
+        default_factory=dict, description="The router model's P(pass) per tier (empty when no model ran)."
+    )
 
 
 class Envelope(BaseModel):

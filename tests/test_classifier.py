@@ -4,10 +4,7 @@ import pytest
 from schemas import GenerationRequest
 from services.classifier.features import extract_features
 from services.classifier.intake import RequestRejected, parse_request
-from services.classifier.router import complexity, route
 from tests.conftest import make_request
-
-TIERS = ["small", "large"]
 
 
 def test_malformed_json_is_rejected_without_id() -> None:
@@ -56,26 +53,6 @@ def test_features_of_nested_schema() -> None:
     assert features.array_count == 1
     assert features.schema_depth >= 3
     assert features.constraint_count >= 3  # pattern, $ref, minimum
-
-
-def test_router_prefers_smallest_tier_for_simple_requests() -> None:
-    tier, classification = route(GenerationRequest.model_validate(make_request()), TIERS)
-    assert tier == "small" and not classification.forced
-
-
-def test_router_sends_complex_requests_up() -> None:
-    props = {f"p{i}": {"type": "string", "format": "email", "maxLength": 5} for i in range(20)}
-    schema = {"type": "object", "properties": {"x": {"type": "object", "properties": props}}, "required": ["x"]}
-    request = GenerationRequest.model_validate(make_request(schema=schema, prompt="y" * 3000, rules=["a == b"] * 3))
-    assert complexity(extract_features(request)) > 0.5
-    assert route(request, TIERS)[0] == "large"
-
-
-def test_forced_tier_overrides_and_unknown_tier_is_rejected() -> None:
-    tier, classification = route(GenerationRequest.model_validate(make_request(tier="large")), TIERS)
-    assert tier == "large" and classification.forced
-    with pytest.raises(RequestRejected, match="unknown tier"):
-        route(GenerationRequest.model_validate(make_request(tier="huge")), TIERS)
 
 
 @pytest.mark.parametrize(

@@ -33,6 +33,7 @@ REFINED = {
         "additionalProperties": False,
     },
     "budget": {"max_tokens": 1500},
+    "tier": "small",  # the refinement this test needs is SmolLM2's
 }
 PLAIN = {
     "id": "otel-plain",
@@ -46,6 +47,7 @@ PLAIN = {
         "required": ["city", "unit"],
     },
     "budget": {"max_tokens": 1000},
+    "tier": "small",
 }
 
 

@@ -10,11 +10,18 @@ from services.classifier.satisfiable import unsatisfiable_reasons
 
 
 class RequestRejected(Exception):
-    def __init__(self, reason: str, request_id: str | None = None, metadata: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        request_id: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        emit_result: bool = True,  # False: another Result for this id stands (duplicate id)
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.request_id = request_id
         self.metadata = metadata or {}
+        self.emit_result = emit_result
 
 
 def _summarise(error: ValidationError) -> str:

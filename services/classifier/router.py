@@ -1,37 +1,58 @@
-"""Pick the smallest tier able to do the task.
+"""Pick the smallest tier able to do the task, for a batch of requests at once.
 
-The first rule: a complexity score in [0, 1] from the request's features, mapped onto the tiers
-(ordered smallest first) in equal bands. A forced tier always wins.
+The ONNX model predicts, per request, P(pass) on every tier; the policy (`model.choose`) weighs those
+against the tiers' costs with one knob, `cost_weight` (REFINERY_ROUTER_COST_WEIGHT). A request's forced
+`tier` always wins.
 """
 
+from collections.abc import Sequence
+
 from schemas import Classification, GenerationRequest
-from services.classifier.features import RequestFeatures, extract_features
+from services.classifier.features import feature_matrix
 from services.classifier.intake import RequestRejected
+from services.classifier.model import RouterModel, choose
 
 
-def complexity(features: RequestFeatures) -> float:
-    score = (
-        0.15 * min(features.schema_depth / 4, 1)
-        + 0.25 * min(features.property_count / 12, 1)
-        + 0.20 * min(features.constraint_count / 10, 1)
-        + 0.10 * min(features.array_count / 3, 1)
-        + 0.10 * min(features.prompt_chars / 2000, 1)
-        + 0.10 * min(features.context_chars / 4000, 1)
-        + 0.10 * min(features.rule_count / 3, 1)
-    )
-    return round(min(max(score, 0.0), 1.0), 4)
+def check_forced_tier(request: GenerationRequest, tier_names: Sequence[str]) -> None:
+    if request.tier is not None and request.tier not in tier_names:
+        raise RequestRejected(
+            f"unknown tier {request.tier!r}; known tiers: {', '.join(tier_names)}", request.id, request.metadata
+        )
 
 
-def route(request: GenerationRequest, tier_names: list[str]) -> tuple[str, Classification]:
-    """Return (tier, classification); `tier_names` is ordered smallest first."""
-    features = extract_features(request)
-    score = complexity(features)
-    if request.tier is not None:
-        if request.tier not in tier_names:
-            raise RequestRejected(
-                f"unknown tier {request.tier!r}; known tiers: {', '.join(tier_names)}", request.id, request.metadata
-            )
-        return request.tier, Classification(complexity=score, reason="tier forced by request", forced=True)
-    band = min(int(score * len(tier_names)), len(tier_names) - 1)
-    tier = tier_names[band]
-    return tier, Classification(complexity=score, reason=f"rule: complexity {score:.2f} → band {band}")
+class Router:
+    def __init__(self, model: RouterModel, cost_weight: float) -> None:
+        self.model = model
+        self.cost_weight = cost_weight
+        self.version = f"router-onnx:{model.path.name}"
+
+    @property
+    def tiers(self) -> list[str]:
+        return self.model.tiers
+
+    def route(self, requests: Sequence[GenerationRequest]) -> list[tuple[str, Classification]]:
+        """One (tier, classification) per request, from one batched model call. Forced tiers must be valid
+        (see `check_forced_tier`)."""
+        if not requests:
+            return []
+        probabilities = self.model.predict(feature_matrix(requests))
+        picks = choose(probabilities, self.model.costs, self.cost_weight)
+        routed = []
+        for request, row, pick in zip(requests, probabilities, picks, strict=True):
+            p_pass = {tier: round(float(p), 4) for tier, p in zip(self.tiers, row, strict=True)}
+            shown = " ".join(f"{t} {p:.2f}" for t, p in p_pass.items())
+            complexity = round(1.0 - p_pass[self.tiers[0]], 4)
+            if request.tier is not None:
+                routed.append(
+                    (
+                        request.tier,
+                        Classification(
+                            complexity=complexity, reason="tier forced by request", forced=True, pass_probability=p_pass
+                        ),
+                    )
+                )
+                continue
+            tier = self.tiers[int(pick)]
+            reason = f"P(pass) {shown}; cost weight {self.cost_weight} → {tier}"
+            routed.append((tier, Classification(complexity=complexity, reason=reason, pass_probability=p_pass)))
+        return routed

@@ -9,14 +9,39 @@ is a child of process(A): the real send, with its duration, sits between every t
 The stock attributes also carry the Kafka key as bytes, which OTLP backends such as Phoenix reject;
 here every bytes value is decoded to text."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.kafka.opentelemetry.provider import telemetry_attributes_provider_factory
 from faststream.opentelemetry.middleware import BaseTelemetryMiddleware
+from opentelemetry import trace
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 _PROPAGATOR = TraceContextTextMapPropagator()
+_IN_RECORD_SPAN: ContextVar[bool] = ContextVar("refinery_in_record_span", default=False)
+
+
+@contextmanager
+def record_span(headers: dict[str, str], destination: str, attributes: dict[str, Any]) -> Iterator[trace.Span]:
+    """A batch handler's per-record process span, child of that record's publish span.
+
+    FastStream gives a batch one process span (linked to every record) in a trace of its own; this span
+    puts each record back into its request's trace, and what is published inside it is parented here.
+    """
+    tracer = trace.get_tracer("refinery.hop")
+    parent = _PROPAGATOR.extract(headers)
+    attributes = {"messaging.system": "kafka", "messaging.operation": "process", **attributes}
+    with tracer.start_as_current_span(
+        f"{destination} process", context=parent, kind=trace.SpanKind.CONSUMER, attributes=attributes
+    ) as span:
+        token = _IN_RECORD_SPAN.set(True)
+        try:
+            yield span
+        finally:
+            _IN_RECORD_SPAN.reset(token)
 
 
 def _texts(attributes: dict[str, Any]) -> dict[str, Any]:
@@ -50,7 +75,13 @@ class _HopMiddleware(BaseTelemetryMiddleware[Any]):
             _PROPAGATOR.inject(command.headers)  # the current span is the publish span
             return await call_next(command)
 
-        return await super().publish_scope(send_in_publish_span, msg)
+        if not _IN_RECORD_SPAN.get():
+            return await super().publish_scope(send_in_publish_span, msg)
+        batch_span, self._current_span = self._current_span, None  # parent to the record's span instead
+        try:
+            return await super().publish_scope(send_in_publish_span, msg)
+        finally:
+            self._current_span = batch_span
 
 
 class KafkaHopTelemetryMiddleware(KafkaTelemetryMiddleware):

@@ -24,6 +24,11 @@ async def raw_bytes(message: Any) -> bytes:
     return message.body
 
 
+async def raw_batch(message: Any) -> list[tuple[bytes, dict[str, str]]]:
+    """Batch decoder: each record's untouched payload with its headers (for its own trace context)."""
+    return list(zip(message.body, message.batch_headers or [message.headers] * len(message.body), strict=True))
+
+
 @dataclass
 class Service:
     name: str
@@ -41,6 +46,19 @@ class Service:
             ack_policy=AckPolicy.ACK,
             decoder=raw_bytes,
             max_poll_interval_ms=15 * 60 * 1000,
+        )
+
+    def batch_subscriber(self, topic: str, max_records: int, timeout_ms: int) -> Callable[..., Any]:
+        """Up to `max_records` records per call, waiting at most `timeout_ms`; committed after the handler."""
+        return self.broker.subscriber(
+            topic,
+            group_id=self.settings.group(self.name),
+            auto_offset_reset=self.settings.auto_offset_reset,
+            ack_policy=AckPolicy.ACK,
+            decoder=raw_batch,
+            batch=True,
+            max_records=max_records,
+            batch_timeout_ms=timeout_ms,
         )
 
 

@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     grounding_threshold: float = 0.7  # cosine to the best context passage for an unmatched string
     dedupe_capacity: int = 100_000
 
+    # Router (classifier)
+    router_model: Path = REPO_ROOT / "models" / "router.onnx"  # built by `make train`
+    router_cost_weight: float = 0.1  # 0 = best predicted quality at any cost; higher = cheaper tiers
+    classifier_batch_max: int = 256  # requests classified in one model call
+    classifier_batch_timeout_ms: int = 20  # how long a batch may wait to fill
+
     # Models
     tiers_file: Path = REPO_ROOT / "config" / "tiers.toml"
     generator_tiers: str = ""  # comma-separated tiers this generator serves; empty = all
