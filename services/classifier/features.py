@@ -9,7 +9,7 @@ import math
 import re
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, astuple, dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -17,7 +17,7 @@ import numpy as np
 from schemas import GenerationRequest
 
 HASH_DIM = 512
-FEATURE_VERSION = f"shape8+hash{HASH_DIM}-v1"  # stored in the model file; a mismatch refuses to load
+FEATURE_VERSION = f"shape8+hash{HASH_DIM}-v2"  # stored in the model file; a mismatch refuses to load
 WORD = re.compile(r"[a-z0-9_]+")
 
 CONSTRAINT_KEYWORDS = frozenset(
@@ -63,10 +63,17 @@ class RequestFeatures:
         return asdict(self)
 
 
-def _walk(node: Any, depth: int, acc: dict[str, int]) -> None:
+SUB_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions"})
+SUB_SCHEMAS = frozenset(
+    {"items", "additionalProperties", "not", "if", "then", "else", "contains", "anyOf", "oneOf", "allOf", "prefixItems"}
+)
+
+
+def _walk(node: Any, depth: int, acc: dict[str, int], tokens: list[str]) -> None:
+    """Count the schema's shape into `acc` and collect its names and kinds into `tokens`, in one pass."""
     if isinstance(node, list):
         for item in node:
-            _walk(item, depth, acc)
+            _walk(item, depth, acc, tokens)
         return
     if not isinstance(node, dict):
         return
@@ -74,28 +81,34 @@ def _walk(node: Any, depth: int, acc: dict[str, int]) -> None:
     props = node.get("properties")
     if isinstance(props, dict):
         acc["properties"] += len(props)
+        tokens.extend(f"prop:{name.lower()}" for name in props)
     if isinstance(node.get("required"), list):
         acc["required"] += len(node["required"])
-    if node.get("type") == "array" or "items" in node:
+    kind = node.get("type")
+    if kind == "array" or "items" in node:
         acc["arrays"] += 1
-    acc["constraints"] += sum(1 for k in node if k in CONSTRAINT_KEYWORDS)
+    if isinstance(kind, str):
+        tokens.append(f"type:{kind}")
+    elif isinstance(kind, list):
+        tokens.extend(f"type:{k}" for k in kind if isinstance(k, str))
     for key, value in node.items():
-        if key in ("properties", "patternProperties", "$defs", "definitions") and isinstance(value, dict):
+        if key in CONSTRAINT_KEYWORDS:
+            acc["constraints"] += 1
+            tokens.append(f"kw:{key}")
+        if key in SUB_SCHEMA_MAPS and isinstance(value, dict):
             for sub in value.values():
-                _walk(sub, depth + 1, acc)
-        elif key in ("items", "additionalProperties", "not", "if", "then", "else", "contains") or key in (
-            "anyOf",
-            "oneOf",
-            "allOf",
-            "prefixItems",
-        ):
-            _walk(value, depth + 1, acc)
+                _walk(sub, depth + 1, acc, tokens)
+        elif key in SUB_SCHEMAS:
+            _walk(value, depth + 1, acc, tokens)
 
 
-def extract_features(request: GenerationRequest) -> RequestFeatures:
+def _analyse(request: GenerationRequest) -> tuple[RequestFeatures, list[str]]:
     acc = {"depth": 0, "properties": 0, "required": 0, "arrays": 0, "constraints": 0}
-    _walk(request.json_schema, 1, acc)
-    return RequestFeatures(
+    tokens = WORD.findall(request.prompt.lower())
+    _walk(request.json_schema, 1, acc, tokens)
+    if request.context:
+        tokens.append("has:context")
+    features = RequestFeatures(
         schema_depth=acc["depth"],
         property_count=acc["properties"],
         required_count=acc["required"],
@@ -105,42 +118,37 @@ def extract_features(request: GenerationRequest) -> RequestFeatures:
         context_chars=len(request.context or ""),
         rule_count=len(request.rules),
     )
+    return features, tokens
+
+
+def extract_features(request: GenerationRequest) -> RequestFeatures:
+    return _analyse(request)[0]
+
+
+def request_tokens(request: GenerationRequest) -> list[str]:
+    """The words the hashed bag is built from: the prompt's words plus the schema's names and kinds."""
+    return _analyse(request)[1]
 
 
 SHAPE_DIM = len(fields(RequestFeatures))
 FEATURE_DIM = SHAPE_DIM + HASH_DIM
 
 
-def _schema_tokens(node: Any, out: list[str]) -> None:
-    if isinstance(node, list):
-        for item in node:
-            _schema_tokens(item, out)
-        return
-    if not isinstance(node, dict):
-        return
-    for key, value in node.items():
-        if key in CONSTRAINT_KEYWORDS:
-            out.append(f"kw:{key}")
-        if key == "type":
-            out.extend(f"type:{t}" for t in (value if isinstance(value, list) else [value]) if isinstance(t, str))
-        if key == "properties" and isinstance(value, dict):
-            out.extend(f"prop:{name.lower()}" for name in value)
-        if isinstance(value, dict | list) and key not in ("enum", "const", "default", "examples"):
-            _schema_tokens(value, out)
+_BUCKETS: dict[str, int] = {}  # token → bucket memo (crc32 is deterministic across processes)
 
 
-def request_tokens(request: GenerationRequest) -> list[str]:
-    """The words the hashed bag is built from: the prompt's words plus the schema's names and kinds."""
-    tokens = WORD.findall(request.prompt.lower())
-    _schema_tokens(request.json_schema, tokens)
-    if request.context:
-        tokens.append("has:context")
-    return tokens
+def bucket(token: str) -> int:
+    found = _BUCKETS.get(token)
+    if found is None:
+        if len(_BUCKETS) > 500_000:
+            _BUCKETS.clear()
+        found = _BUCKETS[token] = zlib.crc32(token.encode()) % HASH_DIM
+    return found
 
 
 def hashed_bag(tokens: Iterable[str], row: np.ndarray) -> None:
     """Write the L2-normalised presence bag of `tokens` into `row` (length HASH_DIM)."""
-    buckets = {zlib.crc32(token.encode()) % HASH_DIM for token in tokens}
+    buckets = {bucket(token) for token in tokens}
     if buckets:
         row[list(buckets)] = 1.0 / math.sqrt(len(buckets))
 
@@ -149,6 +157,17 @@ def feature_matrix(requests: Sequence[GenerationRequest]) -> np.ndarray:
     """One float32 row of FEATURE_DIM per request."""
     matrix = np.zeros((len(requests), FEATURE_DIM), dtype=np.float32)
     for i, request in enumerate(requests):
-        matrix[i, :SHAPE_DIM] = np.log1p(np.asarray(astuple(extract_features(request)), dtype=np.float32))
-        hashed_bag(request_tokens(request), matrix[i, SHAPE_DIM:])
+        shape, tokens = _analyse(request)
+        matrix[i, :SHAPE_DIM] = (
+            shape.schema_depth,
+            shape.property_count,
+            shape.required_count,
+            shape.array_count,
+            shape.constraint_count,
+            shape.prompt_chars,
+            shape.context_chars,
+            shape.rule_count,
+        )
+        hashed_bag(tokens, matrix[i, SHAPE_DIM:])
+    np.log1p(matrix[:, :SHAPE_DIM], out=matrix[:, :SHAPE_DIM])
     return matrix

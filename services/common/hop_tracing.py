@@ -77,11 +77,18 @@ class _HopMiddleware(BaseTelemetryMiddleware[Any]):
 
         if not _IN_RECORD_SPAN.get():
             return await super().publish_scope(send_in_publish_span, msg)
-        batch_span, self._current_span = self._current_span, None  # parent to the record's span instead
-        try:
-            return await super().publish_scope(send_in_publish_span, msg)
-        finally:
-            self._current_span = batch_span
+        # Inside a batch handler's record span: the publish is that record's child, not the batch span's.
+        # (The batch's records publish concurrently, so nothing shared on the middleware is touched.)
+        provider = self._BaseTelemetryMiddleware__settings_provider
+        if provider is None:
+            return await call_next(msg)
+        destination = provider.get_publish_destination_name(msg)
+        with self._tracer.start_as_current_span(
+            f"{destination} publish",
+            kind=trace.SpanKind.PRODUCER,
+            attributes={**provider.get_publish_attrs_from_cmd(msg), "messaging.operation": "publish"},
+        ):
+            return await send_in_publish_span(msg)
 
 
 class KafkaHopTelemetryMiddleware(KafkaTelemetryMiddleware):

@@ -48,17 +48,20 @@ class Service:
             max_poll_interval_ms=15 * 60 * 1000,
         )
 
-    def batch_subscriber(self, topic: str, max_records: int, timeout_ms: int) -> Callable[..., Any]:
+    def batch_subscriber(
+        self, topic: str, max_records: int, timeout_ms: int, group: str | None = None
+    ) -> Callable[..., Any]:
         """Up to `max_records` records per call, waiting at most `timeout_ms`; committed after the handler."""
         return self.broker.subscriber(
             topic,
-            group_id=self.settings.group(self.name),
+            group_id=self.settings.group(group or self.name),
             auto_offset_reset=self.settings.auto_offset_reset,
             ack_policy=AckPolicy.ACK,
             decoder=raw_batch,
             batch=True,
             max_records=max_records,
             batch_timeout_ms=timeout_ms,
+            max_poll_interval_ms=15 * 60 * 1000,
         )
 
 

@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     generator_tiers: str = ""  # comma-separated tiers this generator serves; empty = all
     refiner_tier: str = ""  # tier the refiner uses; empty = the draft's own tier
     model_threads: int = 0  # 0 = all cores this process may use
+    batch_window_ms: int = 10  # dynamic batching: how long a model call waits for others to share its passes
     constrained_decoder: Literal["llguidance", "gbnf"] = "llguidance"  # see bench/results/constrained.json
     model_cache: Path = Path.home() / ".cache" / "refinery" / "models"  # assembled model files
 

@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from schemas import ClassifiedRequest, Result, ResultStatus, Verdict, decode
 from services.common.budget import BudgetExceeded
 from services.common.engines import EnginePool, SchemaCompileError
+from services.common.hop_tracing import record_span
 from services.common.service import create_service
 from services.common.tiers import load_tiers
 from services.generator.logic import generate_draft
@@ -62,5 +63,25 @@ async def handle(body: bytes) -> None:
     await service.bus.send(settings.topic_drafts, draft, request.id)
 
 
+def batch_handler(tier_name: str):
+    """The records of one Kafka batch are handled concurrently, so their model calls share forward passes
+    (the tier's engine coalesces them); the batch is committed when every record has been answered."""
+    topic = settings.generate_topic(tier_name)
+
+    async def handle_batch(records: list[tuple[bytes, dict[str, str]]]) -> None:
+        async def one(body: bytes, headers: dict[str, str]) -> None:
+            with record_span(headers, topic, {"refinery.generator.batch_size": len(records)}):
+                await handle(body)
+
+        await asyncio.gather(*(one(body, headers) for body, headers in records))
+
+    return handle_batch
+
+
 for tier_name in served:
-    service.subscriber(settings.generate_topic(tier_name), group=f"generator-{tier_name}")(handle)
+    service.batch_subscriber(
+        settings.generate_topic(tier_name),
+        tiers[tier_name].max_batch,
+        settings.batch_window_ms,
+        group=f"generator-{tier_name}",
+    )(batch_handler(tier_name))

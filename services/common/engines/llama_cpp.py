@@ -1,9 +1,10 @@
 """llama.cpp engine for the GGUF models shipped in PyPI packages; JSON Schema → GBNF grammar."""
 
+import dataclasses
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
 from services.common.engines import llg
 from services.common.engines.base import Completion, Message, SchemaCompileError
+from services.common.engines.batching import BatchedDecoder
+from services.common.engines.batching import Sequence as BatchSequence
 from services.common.engines.bounds import bounded
 
 GRAMMAR_CACHE_SIZE = 256
@@ -48,6 +51,7 @@ class LlamaCppEngine:
         threads: int = 1,
         gpu_layers: int = 0,
         decoder: str = "llguidance",
+        max_batch: int = 1,
     ) -> None:
         if not model_path.is_file():
             raise FileNotFoundError(f"model file not found: {model_path}")
@@ -70,6 +74,8 @@ class LlamaCppEngine:
         self.last_mask_seconds: list[float] = []
         self._grammars: OrderedDict[bytes, Any] = OrderedDict()
         self._lock = threading.Lock()  # one llama context: one generation at a time
+        self.max_batch = max_batch if decoder == "llguidance" else 1  # batching applies llguidance masks
+        self._batched: BatchedDecoder | None = None  # created on the first batch of two or more
 
     def _chat_formatter(self) -> Jinja2ChatFormatter:
         template = self._llm.metadata.get("tokenizer.chat_template")
@@ -143,6 +149,52 @@ class LlamaCppEngine:
                 finally:
                     self.last_mask_seconds = mask.mask_seconds
             return self._generate(prompt, grammar, max_new_tokens, on_text)
+
+    def complete_batch(
+        self, calls: Sequence[tuple[list[Message], dict[str, Any] | None, int]]
+    ) -> list[Completion | Exception]:
+        """Several (messages, json_schema, max_new_tokens) calls sharing each forward pass, in chunks of
+        `max_batch`. Greedy outputs equal `complete`'s. A call that cannot start (schema, context size)
+        gets its exception in its place; the others still run."""
+        if self.max_batch <= 1 or len(calls) <= 1:
+            return [self._complete_or_error(*call) for call in calls]
+        results: list[Completion | Exception | None] = [None] * len(calls)
+        prepared: list[tuple[int, BatchSequence]] = []
+        for index, (messages, json_schema, max_new_tokens) in enumerate(calls):
+            try:
+                prepared.append((index, self._sequence(messages, json_schema, max_new_tokens)))
+            except (SchemaCompileError, ValueError) as exc:
+                results[index] = exc
+        with self._lock:
+            if self._batched is None:
+                self._batched = BatchedDecoder(self._llm, self.context_window, self.max_batch)
+            for start in range(0, len(prepared), self.max_batch):
+                chunk = prepared[start : start + self.max_batch]
+                done = self._batched.generate(
+                    [seq for _, seq in chunk], self._is_end, lambda seq: _looks_complete(self._text(seq.out))
+                )
+                for (index, seq), completion in zip(chunk, done, strict=True):
+                    results[index] = dataclasses.replace(completion, text=self._text(seq.out))
+        return [r for r in results if r is not None]
+
+    def _complete_or_error(
+        self, messages: list[Message], json_schema: dict[str, Any] | None, max_new_tokens: int
+    ) -> Completion | Exception:
+        try:
+            return self.complete(messages, json_schema, max_new_tokens)
+        except (SchemaCompileError, ValueError) as exc:
+            return exc
+
+    def _sequence(self, messages: list[Message], json_schema: dict[str, Any] | None, max_new_tokens: int):
+        prompt = self._tokens(messages)
+        max_new_tokens = min(max_new_tokens, self.context_window - len(prompt))
+        if max_new_tokens <= 0:
+            raise ValueError(f"prompt of {len(prompt)} tokens leaves no room in a {self.context_window}-token context")
+        mask = None
+        if json_schema is not None:
+            grammar = self.grammar(json_schema)
+            mask = llg.MaskProcessor(self._llg_tokenizer, grammar, len(prompt), self._llm.n_vocab())
+        return BatchSequence(prompt=prompt, max_new_tokens=max_new_tokens, mask=mask)
 
     def _generate(
         self,

@@ -19,9 +19,10 @@ def _gpu_layers(tier: Tier) -> int:
 
 def build_engine(tier: Tier, settings: Settings) -> Engine:
     if tier.engine == "llama_cpp":
+        from services.common.engines.coalesce import CoalescingEngine
         from services.common.engines.llama_cpp import LlamaCppEngine
 
-        return LlamaCppEngine(
+        engine = LlamaCppEngine(
             tier.model_path(settings.model_cache),
             tier.model_name,
             prompt_format=tier.prompt_format,
@@ -29,7 +30,11 @@ def build_engine(tier: Tier, settings: Settings) -> Engine:
             threads=settings.threads(),
             gpu_layers=_gpu_layers(tier),
             decoder=settings.constrained_decoder,
+            max_batch=tier.max_batch,
         )
+        if engine.max_batch <= 1:
+            return engine
+        return CoalescingEngine(engine, engine.max_batch, settings.batch_window_ms / 1000)
     if tier.engine == "openai":
         import os
 

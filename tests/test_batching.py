@@ -1,0 +1,50 @@
+"""Dynamic batching: batched greedy outputs equal unbatched ones; concurrent calls share forward passes."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from services.client.datasets import bfcl_requests
+from services.common.engines.base import SchemaCompileError
+from services.common.engines.coalesce import CoalescingEngine
+from services.common.engines.llama_cpp import LlamaCppEngine
+from services.common.prompts import generation_messages
+from services.common.settings import Settings
+from services.common.tiers import load_tiers
+
+
+@pytest.fixture(scope="module")
+def engine() -> LlamaCppEngine:
+    tier = load_tiers(Settings().tiers_file)["small"]
+    return LlamaCppEngine(tier.model_path(), tier.model_name, threads=1, max_batch=3)
+
+
+@pytest.fixture(scope="module")
+def calls(shared_data) -> list:
+    tasks = bfcl_requests(limit=4, root=shared_data)
+    calls = [(generation_messages(t["prompt"], t["schema"], None), t["schema"], 40) for t in tasks]
+    calls.append(([{"role": "user", "content": "Name three colours."}], None, 12))  # unconstrained
+    return calls
+
+
+def test_batched_outputs_equal_unbatched_greedy_outputs(engine: LlamaCppEngine, calls: list) -> None:
+    unbatched = [engine.complete(*call) for call in calls]
+    bad = ({"type": "object", "properties": {"x": {"type": "strnig"}}}, "bad schema")
+    batched = engine.complete_batch([*calls[:2], ([], bad[0], 10), *calls[2:]])  # 6 calls: two chunks of 3
+    assert isinstance(batched[2], SchemaCompileError)  # a bad call fails alone, in its place
+    batched = batched[:2] + batched[3:]
+    for one, many in zip(unbatched, batched, strict=True):
+        assert (many.text, many.output_tokens, many.finish_reason) == (one.text, one.output_tokens, one.finish_reason)
+        assert many.input_tokens == one.input_tokens and many.ttft_ms is not None
+    assert unbatched[-1].finish_reason == "length" and unbatched[0].finish_reason == "stop"
+
+
+def test_concurrent_calls_are_coalesced_into_batches(engine: LlamaCppEngine, calls: list) -> None:
+    coalescing = CoalescingEngine(engine, max_batch=3, window_s=0.2)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        futures = [pool.submit(coalescing.complete, *call) for call in calls[:3]]
+        results = [f.result(timeout=300) for f in futures]
+    assert max(coalescing.batch_sizes) >= 2  # they shared forward passes
+    assert [r.text for r in results] == [engine.complete(*call).text for call in calls[:3]]
+    with pytest.raises(SchemaCompileError):
+        coalescing.complete([], {"type": "object", "properties": {"x": {"type": "strnig"}}}, 10)
