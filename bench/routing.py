@@ -67,7 +67,11 @@ def main() -> None:
     curve = [{"knob": k, **score(test.passed, test.cost, choose(probabilities, model.costs, k))} for k in KNOBS]
     matching = [c for c in curve if c["accuracy"] >= large["accuracy"] - 0.01]
     best = min(matching, key=lambda c: c["cost"]) if matching else None
-    default = next(c for c in curve if c["knob"] == settings.router_cost_weight) if settings.router_cost_weight in KNOBS else None
+    default = (
+        next(c for c in curve if c["knob"] == settings.router_cost_weight)
+        if settings.router_cost_weight in KNOBS
+        else None
+    )
     speed = [throughput(model, test.requests, batch, 20_000) for batch in (1, 64, 256)]
     result = {
         "tiers": tiers,
