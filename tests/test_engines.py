@@ -14,6 +14,7 @@ from infra.local.broker import free_port
 from schemas import Classification, ClassifiedRequest, GenerationRequest
 from services.client.datasets import bfcl_requests
 from services.common.engines import SchemaCompileError
+from services.common.engines.coalesce import CoalescingEngine
 from services.common.engines.llama_cpp import LlamaCppEngine
 from services.common.engines.openai_compat import OpenAICompatEngine
 from services.common.engines.registry import build_engine
@@ -35,7 +36,10 @@ def test_the_default_tiers_are_two_real_models_smallest_first() -> None:
 
 def test_each_tier_builds_its_own_engine() -> None:
     engine = build_engine(TIERS["large"], SETTINGS)
-    assert isinstance(engine, LlamaCppEngine) and engine.model_name == "gemma-3-270m-Q4_K_M"
+    assert isinstance(engine, CoalescingEngine)  # max_batch 8: concurrent calls share forward passes
+    assert isinstance(engine._engine, LlamaCppEngine) and engine.model_name == "gemma-3-270m-Q4_K_M"
+    unbatched = build_engine(TIERS["large"].model_copy(update={"max_batch": 1}), SETTINGS)
+    assert isinstance(unbatched, LlamaCppEngine)
     assert engine.render(generation_messages("x", {}, None)).endswith("\nJSON:")  # few-shot completion
     remote = Tier(
         name="remote",
