@@ -43,16 +43,12 @@ class Router:
             shown = " ".join(f"{t} {p:.2f}" for t, p in p_pass.items())
             complexity = round(1.0 - p_pass[self.tiers[0]], 4)
             if request.tier is not None:
-                routed.append(
-                    (
-                        request.tier,
-                        Classification(
-                            complexity=complexity, reason="tier forced by request", forced=True, pass_probability=p_pass
-                        ),
-                    )
-                )
-                continue
-            tier = self.tiers[int(pick)]
-            reason = f"P(pass) {shown}; cost weight {self.cost_weight} → {tier}"
-            routed.append((tier, Classification(complexity=complexity, reason=reason, pass_probability=p_pass)))
+                tier, reason, forced = request.tier, "tier forced by request", True
+            else:
+                tier, forced = self.tiers[int(pick)], False
+                reason = f"P(pass) {shown}; cost weight {self.cost_weight} → {tier}"
+            classification = Classification(
+                complexity=complexity, reason=reason, forced=forced, pass_probability=p_pass
+            )
+            routed.append((tier, classification))
         return routed

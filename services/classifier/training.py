@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import orjson
 
 from schemas import GenerationRequest
 from services.classifier.features import FEATURE_DIM, FEATURE_VERSION, feature_matrix
 from services.classifier.model import INPUT, OUTPUT
+from services.client.datasets import read_jsonl
 
 HELD_OUT_PERCENT = 30
 CS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
@@ -46,17 +46,17 @@ class CalibrationSet:
         return self.subset(~test), self.subset(test)
 
 
-def read_jsonl(paths: Iterable[Path]) -> list[dict[str, Any]]:
-    return [orjson.loads(line) for path in paths for line in path.read_bytes().splitlines() if line.strip()]
+def _records(paths: Iterable[Path]) -> list[dict[str, Any]]:
+    return [record for path in paths for record in read_jsonl(path)]
 
 
 def load_calibration(task_paths: Sequence[Path], record_paths: Sequence[Path], tiers: list[str]) -> CalibrationSet:
     """Tasks that have an outcome on every tier, in task-file order."""
     outcomes: dict[tuple[str, str], dict[str, Any]] = {}
-    for record in read_jsonl(record_paths):
+    for record in _records(record_paths):
         outcomes[(record["task"], record["tier"])] = record
     requests, passed, cost = [], [], []
-    for raw in read_jsonl(task_paths):
+    for raw in _records(task_paths):
         if all((raw["id"], t) in outcomes for t in tiers):
             requests.append(GenerationRequest.model_validate(raw))
             passed.append([outcomes[(raw["id"], t)]["passed"] for t in tiers])

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from schemas import Classification, ClassifiedRequest, GenerationRequest
-from services.client.datasets import bfcl_correct
+from services.client.datasets import bfcl_correct, read_jsonl
 from services.common.budget import BudgetExceeded
 from services.common.engines.base import Engine, SchemaCompileError
 from services.common.tiers import Tier
@@ -54,7 +54,7 @@ def run_task(request: GenerationRequest, engine: Engine, tier: Tier) -> dict[str
 def done_pairs(out_path: Path) -> set[tuple[str, str]]:
     if not out_path.exists():
         return set()
-    return {(r["task"], r["tier"]) for r in map(orjson.loads, out_path.read_bytes().splitlines()) if r}
+    return {(r["task"], r["tier"]) for r in read_jsonl(out_path)}
 
 
 def calibrate(

@@ -38,15 +38,17 @@ class Service:
     app: FastStream
     seen: SeenKeys
 
+    def _consumer_options(self, group: str | None) -> dict[str, Any]:
+        """At-least-once: commit after the handler; a slow model call must not cost the group membership."""
+        return {
+            "group_id": self.settings.group(group or self.name),
+            "auto_offset_reset": self.settings.auto_offset_reset,
+            "ack_policy": AckPolicy.ACK,
+            "max_poll_interval_ms": 15 * 60 * 1000,
+        }
+
     def subscriber(self, *topics: str, group: str | None = None) -> Callable[..., Any]:
-        return self.broker.subscriber(
-            *topics,
-            group_id=self.settings.group(group or self.name),
-            auto_offset_reset=self.settings.auto_offset_reset,
-            ack_policy=AckPolicy.ACK,
-            decoder=raw_bytes,
-            max_poll_interval_ms=15 * 60 * 1000,
-        )
+        return self.broker.subscriber(*topics, decoder=raw_bytes, **self._consumer_options(group))
 
     def batch_subscriber(
         self, topic: str, max_records: int, timeout_ms: int, group: str | None = None
@@ -54,14 +56,11 @@ class Service:
         """Up to `max_records` records per call, waiting at most `timeout_ms`; committed after the handler."""
         return self.broker.subscriber(
             topic,
-            group_id=self.settings.group(group or self.name),
-            auto_offset_reset=self.settings.auto_offset_reset,
-            ack_policy=AckPolicy.ACK,
             decoder=raw_batch,
             batch=True,
             max_records=max_records,
             batch_timeout_ms=timeout_ms,
-            max_poll_interval_ms=15 * 60 * 1000,
+            **self._consumer_options(group),
         )
 
 

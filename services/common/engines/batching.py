@@ -104,7 +104,7 @@ class BatchedDecoder:
                     seq.finish = "stop"
                 else:
                     seq.out.append(token)
-                    if is_complete(seq) or (seq.mask is not None and seq.mask.done):
+                    if seq.mask is not None and (seq.mask.done or is_complete(seq)):  # constrained only
                         seq.finish = "stop"
                     elif len(seq.out) >= seq.max_new_tokens:
                         seq.finish = "length"

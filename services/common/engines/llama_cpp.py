@@ -143,7 +143,7 @@ class LlamaCppEngine:
         with self._lock:
             prompt = self._tokens(messages)
             if isinstance(grammar, str):  # llguidance: a logits mask instead of a llama.cpp grammar
-                mask = llg.MaskProcessor(self._llg_tokenizer, grammar, len(prompt), self._llm.n_vocab())
+                mask = self._mask(grammar, prompt)
                 try:
                     return self._generate(prompt, None, max_new_tokens, on_text, mask)
                 finally:
@@ -187,14 +187,18 @@ class LlamaCppEngine:
 
     def _sequence(self, messages: list[Message], json_schema: dict[str, Any] | None, max_new_tokens: int):
         prompt = self._tokens(messages)
-        max_new_tokens = min(max_new_tokens, self.context_window - len(prompt))
-        if max_new_tokens <= 0:
+        mask = self._mask(self.grammar(json_schema), prompt) if json_schema is not None else None
+        return BatchSequence(prompt=prompt, max_new_tokens=self._room(prompt, max_new_tokens), mask=mask)
+
+    def _mask(self, grammar: str, prompt: list[int]) -> "llg.MaskProcessor":
+        return llg.MaskProcessor(self._llg_tokenizer, grammar, len(prompt), self._llm.n_vocab())
+
+    def _room(self, prompt: list[int], max_new_tokens: int) -> int:
+        """New tokens the context window leaves after `prompt` (at most `max_new_tokens`); ValueError if none."""
+        room = min(max_new_tokens, self.context_window - len(prompt))
+        if room <= 0:
             raise ValueError(f"prompt of {len(prompt)} tokens leaves no room in a {self.context_window}-token context")
-        mask = None
-        if json_schema is not None:
-            grammar = self.grammar(json_schema)
-            mask = llg.MaskProcessor(self._llg_tokenizer, grammar, len(prompt), self._llm.n_vocab())
-        return BatchSequence(prompt=prompt, max_new_tokens=max_new_tokens, mask=mask)
+        return room
 
     def _generate(
         self,
@@ -204,10 +208,7 @@ class LlamaCppEngine:
         on_text: Callable[[str], None] | None = None,
         mask: "llg.MaskProcessor | None" = None,
     ) -> Completion:
-        if len(prompt) + max_new_tokens > self.context_window:
-            max_new_tokens = self.context_window - len(prompt)
-        if max_new_tokens <= 0:
-            raise ValueError(f"prompt of {len(prompt)} tokens leaves no room in a {self.context_window}-token context")
+        max_new_tokens = self._room(prompt, max_new_tokens)
         eos = self._llm.token_eos()
         started = time.perf_counter()
         ttft_ms: float | None = None
