@@ -83,6 +83,37 @@ def test_bounds_only_narrow() -> None:
     assert out["properties"]["s"]["maxLength"] == 300
     assert out["properties"]["a"]["maxItems"] == 16
     assert "maxLength" not in out["properties"]["e"]
+    assert out["additionalProperties"] is False  # closed: no invented keys
+
+
+def test_objects_are_decoded_closed_only_where_that_narrows() -> None:
+    leaf = {"type": "object", "properties": {"x": {"type": "integer"}}}
+    assert bounded({"type": "array", "items": leaf})["items"]["additionalProperties"] is False
+    kept_open = [
+        {**leaf, "additionalProperties": True},  # said explicitly
+        {**leaf, "patternProperties": {"^y": {}}},
+        {**leaf, "required": ["y"]},  # closing would make it unsatisfiable
+        {**leaf, "allOf": [{"properties": {"y": {}}}]},
+    ]
+    for schema in kept_open:
+        assert bounded(schema).get("additionalProperties") == schema.get("additionalProperties")
+    both = bounded({"allOf": [leaf, {"properties": {"y": {}}}]})
+    assert all("additionalProperties" not in branch for branch in both["allOf"])  # a branch lists only some
+    assert bounded({"not": leaf}) == {"not": leaf}  # narrowing under `not` would widen the whole
+    by_ref = {"$defs": {"d": leaf}, "allOf": [{"$ref": "#/$defs/d"}, {"properties": {"y": {}}}]}
+    assert "additionalProperties" not in bounded(by_ref)["$defs"]["d"]
+    assert bounded({"$defs": {"d": leaf}, "$ref": "#/$defs/d"})["$defs"]["d"]["additionalProperties"] is False
+
+
+def test_closed_decoding_keeps_invented_keys_out(engine) -> None:
+    """Decoded open, SmolLM2 answers this BFCL task with an extra "properties" key echoing the schema."""
+    about = "The number for which factorial needs to be calculated."
+    schema = {"type": "object", "properties": {"number": {"type": "integer", "description": about}}}
+    question = "Calculate the factorial of 5 using math functions."
+    prompt = question + "\nGive the arguments for calling math.factorial: Calculate the factorial of a given number."
+    request = make_request(prompt=prompt, schema=schema, context=question, budget={"max_tokens": 2000})
+    draft = generate_draft(classified(request), engine, TIER)
+    assert list(draft.output) == ["number"]
 
 
 def test_refiner_regenerates_only_the_failing_segment(engine) -> None:

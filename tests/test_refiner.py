@@ -66,31 +66,66 @@ def test_only_the_failing_array_element_is_regenerated(engine) -> None:
     assert [e.note for e in draft.ledger.entries] == ["/rooms/1/floor"]
 
 
-def test_budget_stops_refinement_mid_loop_and_is_never_exceeded(engine) -> None:
+def test_failing_segments_are_regenerated_together_in_one_call(engine) -> None:
+    output = {"name": "Elm", "rooms": [{"floor": 40, "label": "hall"}, {"floor": 1, "label": "k"}, {"floor": 41}]}
+    verdicts = [Verdict(pointer=f"/rooms/{i}/floor", kind="schema", message="too high", code="maximum") for i in (0, 2)]
+    draft = refine(critique(output, verdicts), engine, TIER)
+    [entry] = draft.ledger.entries  # one call for both segments
+    assert entry.note == "/rooms/0/floor, /rooms/2/floor"
+    rooms = draft.output["rooms"]
+    assert all(isinstance(rooms[i]["floor"], int) and 0 <= rooms[i]["floor"] <= 9 for i in (0, 2))
+    assert rooms[0]["label"] == "hall" and rooms[1] == {"floor": 1, "label": "k"}  # passing segments untouched
+    assert check_draft(draft) == []
+
+
+def test_budget_splits_the_joint_call_then_stops_and_is_never_exceeded(engine) -> None:
     output = {"name": "Elm", "rooms": [{"floor": 40, "label": "a"}, {"floor": 41, "label": "b"}]}
     verdicts = [Verdict(pointer=f"/rooms/{i}/floor", kind="schema", message="too high", code="maximum") for i in (0, 1)]
-    roomy = refine(critique(output, verdicts), engine, TIER)
-    one_call = roomy.ledger.entries[0].input_tokens + roomy.ledger.entries[0].output_tokens
-    # room for the first segment's call but not the second
+    single = refine(critique(output, verdicts[:1]), engine, TIER)
+    one_call = single.ledger.tokens
+    # room for one segment's own call, not for the joint call nor a second one
     tight = refine(critique(output, verdicts, max_tokens=100 + one_call + 20, used=100), engine, TIER)
-    assert len(tight.ledger.entries) == 2  # the prior usage + one refiner call
+    assert [e.note for e in tight.ledger.entries[1:]] == ["/rooms/0/floor"]
     assert tight.ledger.tokens <= 100 + one_call + 20
+    assert 0 <= tight.output["rooms"][0]["floor"] <= 9
     assert tight.output["rooms"][1]["floor"] == 41  # left as it was: the budget could not cover it
 
 
 def test_many_failing_segments_fall_back_to_one_cheaper_full_regeneration(engine) -> None:
-    from services.refiner.logic import full_is_cheaper
+    from services.refiner.logic import full_is_cheaper, plan_segment
 
     output = {"name": "Elm", "rooms": [{"floor": 40 + i, "label": "x"} for i in range(3)]}
-    verdicts = [
-        Verdict(pointer=f"/rooms/{i}/floor", kind="schema", message="too high", code="maximum") for i in range(3)
-    ]
+    pointers = ["/name", *(f"/rooms/{i}/{key}" for i in range(3) for key in ("floor", "label"))]
+    verdicts = [Verdict(pointer=p, kind="schema", message="wrong", code="maximum") for p in pointers]
     many = critique(output, verdicts)
-    assert full_is_cheaper(many, output, [v.pointer for v in verdicts], engine)
+    assert full_is_cheaper(many, output, [plan_segment(many, output, p) for p in pointers], engine)
     draft = refine(many, engine, TIER)
     [entry] = draft.ledger.entries
-    assert entry.note == "/"  # one whole regeneration, not three segment calls
-    one = critique(output, verdicts[:1])
-    assert not full_is_cheaper(one, output, ["/rooms/0/floor"], engine)
+    assert entry.note == "/"  # one whole regeneration, not a joint call for seven segments
+    few = critique(output, verdicts[:3])
+    assert not full_is_cheaper(few, output, [plan_segment(few, output, p) for p in pointers[:3]], engine)
     grounded = critique(output, [v.model_copy(update={"kind": "grounding"}) for v in verdicts])
-    assert not full_is_cheaper(grounded, output, [v.pointer for v in verdicts], engine)
+    assert not full_is_cheaper(grounded, output, [plan_segment(grounded, output, p) for p in pointers], engine)
+
+
+def test_ungrounded_optional_and_undeclared_values_are_omitted_without_the_model(engine) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"city": {"type": "string"}, "unit": {"type": "string"}, "days": {"type": "integer"}},
+        "required": ["city", "days"],
+    }
+    request = GenerationRequest.model_validate(
+        make_request(prompt="Weather", schema=schema, context="Porto, for 3 days.", budget={"max_tokens": 4000})
+    )
+    output = {"city": "Porto", "unit": "kelvin", "days": 3, "properties": {"type": "integer", "description": "x"}}
+    verdicts = [
+        Verdict(pointer=p, kind="grounding", message="not supported by the context", code="grounding")
+        for p in ("/unit", "/properties/type", "/properties/description")
+    ]
+    draft = refine(
+        Critique(request=request, tier="small", ledger=Ledger(), received_at_ms=0, output=output, verdicts=verdicts),
+        engine,
+        TIER,
+    )
+    assert draft.output == {"city": "Porto", "days": 3}
+    assert draft.ledger.entries == []

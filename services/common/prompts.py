@@ -1,6 +1,7 @@
 """Prompts for the generator (whole output) and the refiner (one failing segment)."""
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -25,8 +26,9 @@ def generation_messages(prompt: str, json_schema: dict[str, Any], context: str |
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "\n\n".join(parts)}]
 
 
-SEGMENT_SYSTEM = "Reply with one JSON value only."
-CONTEXT_CHARS = 600  # longer contexts are cut to the passages that mention the segment
+SEGMENT_SYSTEM = "Reply with one JSON object only."
+TASK_CHARS = 200  # of the request's instruction: the sentences that concern the failing segments
+CONTEXT_CHARS = 360  # of the context: likewise
 WORD = re.compile(r"[A-Za-z0-9]{3,}")
 
 
@@ -46,27 +48,40 @@ def relevant_context(context: str, hints: list[str], limit: int = CONTEXT_CHARS)
     return " ".join(sentences[i] for i in sorted(chosen))
 
 
-def segment_messages(
-    prompt: str,
-    context: str | None,
-    parent: Any,
-    pointer: str,
-    sub_schema: dict[str, Any],
-    feedback: list[str],
-    *,
-    current: Any = None,
-    with_siblings: bool = False,
-) -> list[Message]:
-    """A lean prompt for one segment: the task, what is wrong, the sub-schema, and only what the fix needs.
+@dataclass(frozen=True)
+class SegmentAsk:
+    """One failing segment as the refiner asks for it."""
+
+    label: str  # the key it is answered under: the field's name, or its pointer where names repeat
+    schema: dict[str, Any]  # as shown in the prompt (the decoder gets the full sub-schema)
+    feedback: list[str]
+    current: Any = None
+    description: str | None = None
+
+    def hints(self) -> list[str]:
+        return [self.label, self.description or "", *self.feedback]
+
+
+def segment_messages(prompt: str, context: str | None, asks: list[SegmentAsk], *, draft: Any = None) -> list[Message]:
+    """A lean prompt for the failing segments of one draft, answered in one call.
 
     Segment refinement is only worth it if it costs far fewer tokens than regenerating the whole output,
-    so no full schema, no whole draft (siblings only for cross-field rules), and only the context
-    sentences that concern the segment."""
-    field = pointer.rsplit("/", 1)[-1] or "/"
-    parts = [f"Task: {prompt}"]
-    if context and context.strip() not in prompt:
-        parts.append(f"Source: {relevant_context(context, [field, prompt, *feedback])}")
-    where = f"In {_compact(parent)[:300]}, " if with_siblings else f"Current {field!r}: {_compact(current)[:120]}. "
-    parts.append(f"{where}{field!r} is wrong: " + "; ".join(feedback))
-    parts.append(f"Write a correct {field!r} as JSON matching {_compact(sub_schema)}")
+    so: no full schema, no whole draft (`draft`, cut short, only for cross-field rules), and of the
+    instruction and the context only the sentences that concern the segments. One call for all failing
+    segments pays for that prompt once."""
+    hints = [h for ask in asks for h in ask.hints()]
+    task = prompt
+    if context and context.strip() in prompt:
+        task = prompt.replace(context.strip(), "").strip() or prompt  # the context is shown as the source
+    parts = [f"Task: {relevant_context(task, hints, TASK_CHARS)}"]
+    if context:
+        parts.append(f"Source: {relevant_context(context, hints, CONTEXT_CHARS)}")
+    if draft is not None:
+        parts.append(f"Draft: {_compact(draft)[:300]}")
+    for ask in asks:
+        about = f" ({ask.description[:100]})" if ask.description else ""
+        parts.append(f"{ask.label!r}{about} is {_compact(ask.current)[:80]}, wrong: " + "; ".join(ask.feedback))
+    shown = _compact({"type": "object", "properties": {a.label: a.schema for a in asks}})
+    what = f"a correct {asks[0].label!r}" if len(asks) == 1 else "all of them correctly"
+    parts.append(f"Write {what} as one JSON object matching {shown}")
     return [{"role": "system", "content": SEGMENT_SYSTEM}, {"role": "user", "content": "\n".join(parts)}]

@@ -4,8 +4,12 @@ import copy
 import re
 from typing import Any
 
+import jsonpointer
+
 from schemas import Critique, Verdict
-from services.common.segments import get, subschema
+from services.common.segments import get, parts, subschema
+
+MISSING = object()
 
 
 def _allowed(schema: dict[str, Any], key: str) -> bool:
@@ -25,14 +29,60 @@ def drop_extra_properties(output: Any, schema: dict[str, Any], pointer: str) -> 
     return True
 
 
+def _required(schema: dict[str, Any]) -> set[str]:
+    """Names required by an object schema or by any of its combinator branches (erring towards keeping)."""
+    names = set(schema.get("required") or [])
+    for combinator in ("allOf", "anyOf", "oneOf"):
+        for branch in schema.get(combinator) or []:
+            if isinstance(branch, dict):
+                names |= _required(branch)
+    return names
+
+
+def _declared(schema: dict[str, Any], key: str) -> bool:
+    return _allowed(schema, key) or isinstance(schema.get("additionalProperties"), dict)
+
+
+def droppable(output: Any, schema: dict[str, Any], pointer: str) -> str | None:
+    """The pointer of the property to omit for an unsupported value at `pointer`, if one may go: the
+    outermost property the schema does not declare, else the value's own property when not required."""
+    keys = parts(pointer)
+    for depth in range(len(keys)):
+        above = "".join("/" + jsonpointer.escape(k) for k in keys[:depth])
+        parent, parent_schema = get(output, above), subschema(schema, above)
+        if not isinstance(parent, dict):
+            continue
+        last = depth == len(keys) - 1
+        goes = not _declared(parent_schema, keys[depth]) or (last and keys[depth] not in _required(parent_schema))
+        if goes and len(parent) - 1 >= parent_schema.get("minProperties", 0):
+            return above + "/" + jsonpointer.escape(keys[depth])
+    return None
+
+
+def drop_ungrounded(output: Any, schema: dict[str, Any], pointer: str) -> bool:
+    """Omit an unsupported value instead of guessing again, when the schema lets it go (see `droppable`).
+
+    The draft stays valid and holds only what the context states; a second guess by the model would
+    cost tokens and is often as ungrounded as the first."""
+    target = droppable(output, schema, pointer)
+    if target is None:
+        return False
+    *_, key = parts(target)
+    del get(output, target.rsplit("/", 1)[0])[key]
+    return True
+
+
 def deterministic_repairs(critique: Critique) -> tuple[Any, list[Verdict]]:
     """(patched output, verdicts still needing the model)."""
     output = copy.deepcopy(critique.output)
+    schema = critique.request.json_schema
     remaining = []
     for verdict in critique.verdicts:
-        if verdict.code == "additionalProperties" and drop_extra_properties(
-            output, critique.request.json_schema, verdict.pointer
-        ):
+        if verdict.code == "additionalProperties" and drop_extra_properties(output, schema, verdict.pointer):
             continue
+        if verdict.kind == "grounding" and (
+            get(output, verdict.pointer, MISSING) is MISSING or drop_ungrounded(output, schema, verdict.pointer)
+        ):
+            continue  # omitted now, or already gone with an omitted parent
         remaining.append(verdict)
     return output, remaining
