@@ -9,6 +9,7 @@ from schemas import GenerationRequest, Ledger, LedgerEntry
 from schemas.ledger import Stage
 from services.common.budget import plan_call, remaining_tokens
 from services.common.engines.base import Engine, Message
+from services.common.engines.registry import engine_kind
 from services.common.observe import CallInfo, model_call_span, record_completion, record_error
 from services.common.settings import get_settings
 from services.common.tiers import Tier
@@ -34,12 +35,15 @@ def constrained_call(
     stage: Stage,
     round_: int,
     note: str | None = None,
+    max_new_tokens: int | None = None,
 ) -> CallResult:
-    """Plan within the budget (raises BudgetExceeded), generate, parse, and account for the call."""
+    """Plan within the budget (raises BudgetExceeded), generate, parse, and account for the call.
+    `max_new_tokens` lowers the tier's cap for a call whose value is known to be short."""
     input_tokens = engine.count_tokens(messages)
-    max_new = plan_call(request, ledger, tier, input_tokens, tier.max_new_tokens)
+    wanted = min(tier.max_new_tokens, max_new_tokens or tier.max_new_tokens)
+    max_new = plan_call(request, ledger, tier, input_tokens, wanted)
     info = CallInfo(
-        provider=tier.engine,
+        provider=engine_kind(tier),
         model=engine.model_name,
         operation="chat" if tier.prompt_format == "chat" else "text_completion",
         stage=stage,

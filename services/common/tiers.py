@@ -11,7 +11,10 @@ from pydantic import BaseModel, Field
 
 class Tier(BaseModel):
     name: str
-    engine: Literal["llama_cpp", "openai"] = "llama_cpp"
+    engine: Literal["local", "llama_cpp", "transformers", "openai"] = Field(
+        default="llama_cpp",
+        description="local: transformers when a CUDA GPU is usable (device auto/cuda), else llama_cpp.",
+    )
     model_package: str | None = None
     model_file: str = ""
     base_url: str | None = Field(default=None, description="openai engine: the server's /v1 URL.")
@@ -24,6 +27,9 @@ class Tier(BaseModel):
     params_m: float = Field(description="Parameters, millions (drives the default price).")
     prompt_format: Literal["chat", "completion"] = "chat"
     device: Literal["cpu", "cuda", "auto"] = "auto"
+    dtype: Literal["auto", "float32", "float16", "bfloat16"] = Field(
+        default="auto", description="transformers engine: auto is bfloat16 on CUDA, float32 on the CPU."
+    )
     context_window: int = 2048
     max_new_tokens: int = 384
     max_batch: int = 8

@@ -18,26 +18,9 @@ from services.common.engines.base import Completion, Message, SchemaCompileError
 from services.common.engines.batching import BatchedDecoder
 from services.common.engines.batching import Sequence as BatchSequence
 from services.common.engines.bounds import bounded
+from services.common.engines.prompting import looks_complete, render_completion
 
 GRAMMAR_CACHE_SIZE = 256
-FEW_SHOT = (
-    "Each request is answered with one JSON value that satisfies its JSON Schema, using only stated facts.\n\n"
-    'Request: Book a table for 4 people at 19:30 under the name Rivera.\n\nJSON Schema: {"type":"object",'
-    '"properties":{"name":{"type":"string"},"people":{"type":"integer"},"time":{"type":"string"}}}\n'
-    'JSON: {"name": "Rivera", "people": 4, "time": "19:30"}'
-)
-
-
-def _looks_complete(text: str) -> bool:
-    """True once `text` is one whole JSON object, array or string (nothing more can follow)."""
-    stripped = text.rstrip()
-    if not stripped or stripped[-1] not in '}]"':
-        return False
-    try:
-        orjson.loads(stripped)
-    except orjson.JSONDecodeError:
-        return False
-    return True
 
 
 class LlamaCppEngine:
@@ -88,9 +71,7 @@ class LlamaCppEngine:
     def render(self, messages: list[Message]) -> str:
         if self._chat is not None:
             return self._chat(messages=messages).prompt
-        # A base model has no chat template: one worked example, then the request, then "JSON:".
-        task = "\n\n".join(m["content"] for m in messages if m["role"] != "system")
-        return f"{FEW_SHOT}\n\n{task}\nJSON:"
+        return render_completion(messages)
 
     def _tokens(self, messages: list[Message]) -> list[int]:
         return self._llm.tokenize(self.render(messages).encode("utf-8"), add_bos=True, special=True)
@@ -105,7 +86,7 @@ class LlamaCppEngine:
             self._grammars.move_to_end(key)
             return self._grammars[key]
         if self.decoder == "llguidance":
-            compiled = llg.compile_schema(bounded(json_schema))
+            compiled = llg.compile_schema(bounded(json_schema, bound_patterns=True))
             self._grammars[key] = compiled
             if len(self._grammars) > GRAMMAR_CACHE_SIZE:
                 self._grammars.popitem(last=False)
@@ -171,7 +152,7 @@ class LlamaCppEngine:
             for start in range(0, len(prepared), self.max_batch):
                 chunk = prepared[start : start + self.max_batch]
                 done = self._batched.generate(
-                    [seq for _, seq in chunk], self._is_end, lambda seq: _looks_complete(self._text(seq.out))
+                    [seq for _, seq in chunk], self._is_end, lambda seq: looks_complete(self._text(seq.out))
                 )
                 for (index, seq), completion in zip(chunk, done, strict=True):
                     results[index] = dataclasses.replace(completion, text=self._text(seq.out))
@@ -231,7 +212,7 @@ class LlamaCppEngine:
             if on_text is not None and text[len(streamed) :] and not text.endswith("\ufffd"):
                 on_text(text[len(streamed) :])
                 streamed = text
-            if constrained and (_looks_complete(text) or (mask is not None and mask.done)):
+            if constrained and (looks_complete(text) or (mask is not None and mask.done)):
                 finish = "stop"
                 break
             if len(out) >= max_new_tokens:

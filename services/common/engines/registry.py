@@ -1,5 +1,8 @@
 """Engines per tier, built lazily and kept for the life of the worker."""
 
+import functools
+from typing import Any
+
 from services.common.engines.base import Engine
 from services.common.settings import Settings
 from services.common.tiers import Tier
@@ -17,9 +20,54 @@ def _gpu_layers(tier: Tier) -> int:
     return 0
 
 
+@functools.cache
+def cuda_usable() -> bool:
+    """A CUDA GPU torch can use. Without an NVIDIA driver or torch, torch is not even imported."""
+    import importlib.util
+    from pathlib import Path
+
+    if not Path("/proc/driver/nvidia").exists() or importlib.util.find_spec("torch") is None:
+        return False
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def engine_kind(tier: Tier) -> str:
+    """The engine a tier runs on: `local` is transformers on a CUDA GPU, llama.cpp on the CPU."""
+    if tier.engine != "local":
+        return tier.engine
+    return "transformers" if tier.device != "cpu" and cuda_usable() else "llama_cpp"
+
+
+def _coalesced(engine: Any, settings: Settings) -> Engine:
+    if engine.max_batch <= 1:
+        return engine
+    from services.common.engines.coalesce import CoalescingEngine
+
+    return CoalescingEngine(engine, engine.max_batch, settings.batch_window_ms / 1000)
+
+
 def build_engine(tier: Tier, settings: Settings) -> Engine:
-    if tier.engine == "llama_cpp":
-        from services.common.engines.coalesce import CoalescingEngine
+    kind = engine_kind(tier)
+    if kind == "transformers":
+        from services.common.engines.transformers_engine import TransformersEngine
+
+        return _coalesced(
+            TransformersEngine(
+                tier.model_path(settings.model_cache),
+                tier.model_name,
+                cache_dir=settings.model_cache,
+                prompt_format=tier.prompt_format,
+                context_window=tier.context_window,
+                device=tier.device,
+                dtype=tier.dtype,
+                threads=settings.threads(),
+                max_batch=tier.max_batch,
+            ),
+            settings,
+        )
+    if kind == "llama_cpp":
         from services.common.engines.llama_cpp import LlamaCppEngine
 
         engine = LlamaCppEngine(
@@ -32,10 +80,8 @@ def build_engine(tier: Tier, settings: Settings) -> Engine:
             decoder=settings.constrained_decoder,
             max_batch=tier.max_batch,
         )
-        if engine.max_batch <= 1:
-            return engine
-        return CoalescingEngine(engine, engine.max_batch, settings.batch_window_ms / 1000)
-    if tier.engine == "openai":
+        return _coalesced(engine, settings)
+    if kind == "openai":
         import os
 
         from services.common.engines.openai_compat import OpenAICompatEngine

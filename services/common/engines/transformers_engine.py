@@ -1,0 +1,267 @@
+"""transformers/torch engine: the same models on CUDA (or the CPU), batched greedy decoding with llguidance.
+
+The packaged GGUF is dequantised by transformers once and cached as safetensors beside the other model
+files (later starts load that in seconds). A directory holding a transformers model loads as it is.
+
+Decoding is step-level batched: the prompts of a batch are left-padded into one prefill, then one forward
+pass per step covers every sequence (KV cache, attention mask and positions kept per row). Each sequence
+applies its own llguidance token mask to its own logits row before its greedy pick and stops on its own.
+A batch of one is the unbatched path, so batched and unbatched outputs come from the same code."""
+
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import llguidance.hf
+import llguidance.torch as llg_torch
+import orjson
+import torch
+from llguidance import LLMatcher
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from services.common.engines import llg
+from services.common.engines.base import Completion, Message, SchemaCompileError
+from services.common.engines.bounds import bounded
+from services.common.engines.prompting import looks_complete, render_completion
+
+GRAMMAR_CACHE_SIZE = 256
+DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+
+
+def pick_device(device: str) -> torch.device:
+    """`auto`: CUDA when torch sees a GPU, else the CPU; `cuda` without a GPU is an error."""
+    if device == "cpu" or (device == "auto" and not torch.cuda.is_available()):
+        return torch.device("cpu")
+    if not torch.cuda.is_available():
+        raise RuntimeError("device 'cuda' asked for, but torch sees no CUDA GPU")
+    return torch.device("cuda")
+
+
+def pick_dtype(dtype: str, device: torch.device) -> torch.dtype:
+    if dtype == "auto":
+        return torch.bfloat16 if device.type == "cuda" else torch.float32
+    return DTYPES[dtype]
+
+
+def converted_dir(model_path: Path, cache_dir: Path) -> Path:
+    """A transformers copy of the GGUF at `model_path`, converted on first use (atomically: workers may race)."""
+    if model_path.is_dir():
+        return model_path
+    if not model_path.is_file():
+        raise FileNotFoundError(f"model file not found: {model_path}")
+    target = cache_dir / "transformers" / model_path.stem
+    if (target / "config.json").is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{model_path.stem}-"))
+    try:
+        gguf = {"gguf_file": model_path.name}
+        AutoTokenizer.from_pretrained(model_path.parent, **gguf).save_pretrained(staging)
+        model = AutoModelForCausalLM.from_pretrained(model_path.parent, dtype=torch.float32, **gguf)
+        model.hf_quantizer = None  # the weights are dequantised already: plain float tensors to save
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+        model.save_pretrained(staging)
+        os.replace(staging, target)
+    except OSError:
+        if not (target / "config.json").is_file():  # not just a race lost to another worker
+            raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+@dataclass
+class _Sequence:
+    prompt: list[int]
+    max_new_tokens: int
+    matcher: LLMatcher | None
+    out: list[int] = field(default_factory=list)
+    ttft_ms: float | None = None
+    finish: str = "length"
+    running: bool = True
+
+
+class TransformersEngine:
+    def __init__(
+        self,
+        model_path: Path,
+        model_name: str,
+        *,
+        cache_dir: Path,
+        prompt_format: str = "chat",
+        context_window: int = 2048,
+        device: str = "auto",
+        dtype: str = "auto",
+        threads: int = 1,
+        max_batch: int = 1,
+    ) -> None:
+        self.model_name = model_name
+        self.context_window = context_window
+        self.max_batch = max_batch
+        self.device = pick_device(device)
+        if self.device.type == "cpu":
+            torch.set_num_threads(threads)
+        source = converted_dir(model_path, cache_dir)
+        self._tokenizer = AutoTokenizer.from_pretrained(source)
+        self._model = AutoModelForCausalLM.from_pretrained(source, dtype=pick_dtype(dtype, self.device))
+        self._model.to(self.device).eval()
+        if prompt_format == "chat" and not self._tokenizer.chat_template:
+            raise ValueError(f"{model_name}: no chat template; use prompt_format = 'completion'")
+        self._prompt_format = prompt_format
+        self._n_vocab = self._model.get_output_embeddings().weight.shape[0]
+        self._llg_tokenizer = llguidance.hf.from_tokenizer(self._tokenizer, n_vocab=self._n_vocab)
+        ends = self._model.generation_config.eos_token_id
+        self._ends = {self._tokenizer.eos_token_id, *(ends if isinstance(ends, list) else [ends])} - {None}
+        self._pad = self._tokenizer.pad_token_id if self._tokenizer.pad_token_id is not None else min(self._ends)
+        self._grammars: OrderedDict[bytes, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def render(self, messages: list[Message]) -> str:
+        if self._prompt_format == "chat":
+            return self._tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        return render_completion(messages)
+
+    def _tokens(self, messages: list[Message]) -> list[int]:
+        return self._tokenizer(self.render(messages), add_special_tokens=True)["input_ids"]
+
+    def count_tokens(self, messages: list[Message]) -> int:
+        return len(self._tokens(messages))
+
+    def grammar(self, json_schema: dict[str, Any]) -> str:
+        """The llguidance grammar for a schema (cached)."""
+        key = orjson.dumps(json_schema, option=orjson.OPT_SORT_KEYS)
+        if key not in self._grammars:
+            self._grammars[key] = llg.compile_schema(bounded(json_schema, bound_patterns=True))
+            if len(self._grammars) > GRAMMAR_CACHE_SIZE:
+                self._grammars.popitem(last=False)
+        self._grammars.move_to_end(key)
+        return self._grammars[key]
+
+    def _sequence(self, messages: list[Message], json_schema: dict[str, Any] | None, max_new: int) -> _Sequence:
+        matcher = None
+        if json_schema is not None:
+            matcher = LLMatcher(self._llg_tokenizer, self.grammar(json_schema))
+            if matcher.is_error():
+                raise SchemaCompileError(matcher.get_error())
+        prompt = self._tokens(messages)
+        room = min(max_new, self.context_window - len(prompt))
+        if room <= 0:
+            raise ValueError(f"prompt of {len(prompt)} tokens leaves no room in a {self.context_window}-token context")
+        return _Sequence(prompt=prompt, max_new_tokens=room, matcher=matcher)
+
+    def complete(
+        self,
+        messages: list[Message],
+        json_schema: dict[str, Any] | None,
+        max_new_tokens: int,
+        on_text: Callable[[str], None] | None = None,
+    ) -> Completion:
+        """`on_text` receives the text of each new token as it is generated (for streaming servers)."""
+        seq = self._sequence(messages, json_schema, max_new_tokens)
+        with self._lock:
+            return self._generate([seq], on_text)[0]
+
+    def complete_batch(
+        self, calls: Sequence[tuple[list[Message], dict[str, Any] | None, int]]
+    ) -> list[Completion | Exception]:
+        """Several (messages, json_schema, max_new_tokens) calls decoded together, `max_batch` at a time.
+        A call that cannot start (schema, context size) gets its exception in its place."""
+        results: list[Completion | Exception | None] = [None] * len(calls)
+        prepared: list[tuple[int, _Sequence]] = []
+        for index, call in enumerate(calls):
+            try:
+                prepared.append((index, self._sequence(*call)))
+            except (SchemaCompileError, ValueError) as exc:
+                results[index] = exc
+        with self._lock:
+            for start in range(0, len(prepared), max(self.max_batch, 1)):
+                chunk = prepared[start : start + max(self.max_batch, 1)]
+                for (index, _), completion in zip(chunk, self._generate([s for _, s in chunk]), strict=True):
+                    results[index] = completion
+        return [r for r in results if r is not None]
+
+    @torch.inference_mode()
+    def _generate(self, seqs: list[_Sequence], on_text: Callable[[str], None] | None = None) -> list[Completion]:
+        started = time.perf_counter()
+        width = max(len(s.prompt) for s in seqs)
+        ids = torch.full((len(seqs), width), self._pad, dtype=torch.long)
+        attention = torch.zeros((len(seqs), width), dtype=torch.long)
+        for row, seq in enumerate(seqs):  # left padding: every row's last prompt token is in the last column
+            ids[row, width - len(seq.prompt) :] = torch.tensor(seq.prompt)
+            attention[row, width - len(seq.prompt) :] = 1
+        ids, attention = ids.to(self.device), attention.to(self.device)
+        positions = (attention.cumsum(-1) - 1).clamp(min=0)
+        bitmask = llg_torch.allocate_token_bitmask(len(seqs), self._n_vocab)
+        past, streamed = None, ""
+        while True:
+            out = self._model(
+                input_ids=ids,
+                attention_mask=attention,
+                position_ids=positions,
+                cache=past,
+                use_cache=True,
+                logits_to_keep=1,
+            )
+            past, logits = out.cache, out.logits[:, -1, :].float()
+            if any(s.matcher is not None and s.running for s in seqs):
+                for row, seq in enumerate(seqs):
+                    if seq.matcher is not None and seq.running:
+                        llg_torch.fill_next_token_bitmask(seq.matcher, bitmask, row)
+                    else:
+                        bitmask[row].fill_(-1)  # every token allowed
+                llg_torch.apply_token_bitmask_inplace(logits, bitmask.to(self.device))
+            picks = logits.argmax(-1).tolist()
+            now_ms = (time.perf_counter() - started) * 1000
+            for seq, token in zip(seqs, picks, strict=True):
+                if seq.running:
+                    self._advance(seq, token, now_ms)
+            if on_text is not None:
+                text = self._text(seqs[0].out)
+                if text[len(streamed) :] and not text.endswith("\ufffd"):  # whole UTF-8 characters only
+                    on_text(text[len(streamed) :])
+                    streamed = text
+            if not any(s.running for s in seqs):
+                break
+            ids = torch.tensor([[t if s.running else self._pad] for s, t in zip(seqs, picks, strict=True)])
+            ids = ids.to(self.device)
+            attention = torch.cat([attention, torch.ones_like(attention[:, :1])], dim=1)
+            positions = attention.sum(-1, keepdim=True) - 1
+        duration_ms = (time.perf_counter() - started) * 1000
+        return [
+            Completion(
+                text=self._text(s.out),
+                input_tokens=len(s.prompt),
+                output_tokens=len(s.out),
+                ttft_ms=s.ttft_ms,
+                duration_ms=duration_ms,
+                finish_reason="stop" if s.finish == "stop" else "length",
+            )
+            for s in seqs
+        ]
+
+    def _advance(self, seq: _Sequence, token: int, now_ms: float) -> None:
+        """Take one greedy token: stop on an end token, a finished grammar or one whole JSON value."""
+        if seq.ttft_ms is None:
+            seq.ttft_ms = now_ms
+        if token in self._ends:
+            seq.finish, seq.running = "stop", False
+            return
+        seq.out.append(token)
+        if seq.matcher is not None:
+            seq.matcher.consume_token(token)
+            if seq.matcher.is_stopped() or looks_complete(self._text(seq.out)):
+                seq.finish, seq.running = "stop", False
+                return
+        if len(seq.out) >= seq.max_new_tokens:
+            seq.running = False
+
+    def _text(self, tokens: list[int]) -> str:
+        return self._tokenizer.decode(tokens, skip_special_tokens=True)
