@@ -5,7 +5,10 @@ same engine, model and machine, at 1, 4 and 8 concurrent requests: BFCL tasks co
 (short answers), and a longer free-text-in-JSON workload where decoding dominates. Also checks that the
 batched outputs equal the unbatched ones.
 
-    .venv/bin/python -m bench.generator_batching [--tier small] [--threads 2]
+    .venv/bin/python -m bench.generator_batching [--tier small] [--threads 2] [--engine transformers]
+
+llama_cpp writes bench/results/generator_batching.json; transformers writes
+bench/results/generator_batching_transformers.json (`--device cuda` on a GPU: ..._transformers_cuda.json).
 """
 
 import argparse
@@ -17,7 +20,7 @@ from pathlib import Path
 import orjson
 
 from services.client.datasets import bfcl_requests
-from services.common.engines.llama_cpp import LlamaCppEngine
+from services.common.engines.registry import build_engine
 from services.common.prompts import generation_messages
 from services.common.settings import Settings
 from services.common.tiers import load_tiers
@@ -55,7 +58,7 @@ def workloads(max_new: int) -> dict[str, list]:
     return {"bfcl": bfcl, "long_json": story}
 
 
-def measure(engine: LlamaCppEngine, calls: list) -> dict:
+def measure(engine, calls: list) -> dict:
     started = time.perf_counter()
     one_by_one = [engine.complete(*call) for call in calls]
     sequential_s = time.perf_counter() - started
@@ -78,35 +81,42 @@ def main() -> None:
     parser.add_argument("--tier", default="small")
     parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--max-new", type=int, default=128)
+    parser.add_argument("--engine", choices=("llama_cpp", "transformers"), default="llama_cpp")
+    parser.add_argument("--device", choices=("cpu", "cuda", "auto"), default="cpu")
     args = parser.parse_args()
-    settings = Settings()
+    settings = Settings(model_threads=args.threads)
     tier = load_tiers(settings.tiers_file)[args.tier]
-    engine = LlamaCppEngine(
-        tier.model_path(settings.model_cache),
-        tier.model_name,
-        prompt_format=tier.prompt_format,
-        context_window=tier.context_window,
-        threads=args.threads,
-        max_batch=max(CONCURRENCY),
-    )
+    tier = tier.model_copy(update={"engine": args.engine, "device": args.device, "max_batch": max(CONCURRENCY)})
+    engine = build_engine(tier, settings)
+    engine = getattr(engine, "_engine", engine)  # the engine itself, not the coalescing front
     engine.complete_batch(workloads(8)["bfcl"][:2])  # warm-up: grammars, the batched context
+    engine.complete(*workloads(8)["bfcl"][0])
     results = {}
     for name, calls in workloads(args.max_new).items():
         results[name] = [measure(engine, calls[:c]) for c in CONCURRENCY]
         print(name, results[name], flush=True)
     runs = results["long_json"]
+    if getattr(engine, "device", None) is not None and engine.device.type == "cuda":
+        import torch
+
+        device = f"cuda ({torch.cuda.get_device_name()})"
+    else:
+        device = f"cpu ({platform.processor() or platform.machine()}, {args.threads} threads)"
     report = {
         "model": tier.model_name,
-        "device": f"cpu ({platform.processor() or platform.machine()}, {args.threads} threads)",
-        "engine": "llama_cpp step-level batching, llguidance masks",
+        "device": device,
+        "engine": f"{args.engine} step-level batching, llguidance masks",
         "workload": "long_json: title + 3-sentence description, schema-constrained, 128 new tokens max",
         "runs": runs,
         "speedup_at_8": next(r["speedup"] for r in runs if r["concurrency"] == 8),
         "bfcl_runs": results["bfcl"],
         "bfcl_speedup_at_8": next(r["speedup"] for r in results["bfcl"] if r["concurrency"] == 8),
     }
-    OUT.parent.mkdir(exist_ok=True)
-    OUT.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n")
+    out = OUT if args.engine == "llama_cpp" else OUT.with_name(f"generator_batching_{args.engine}.json")
+    if device.startswith("cuda"):
+        out = out.with_name(f"{out.stem}_cuda.json")
+    out.parent.mkdir(exist_ok=True)
+    out.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n")
     print(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())
 
 

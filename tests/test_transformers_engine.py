@@ -2,12 +2,17 @@
 selection, constrained JSON, exact token accounting, batched outputs equal unbatched greedy outputs,
 schema compile errors in place, and the cached conversion of the packaged GGUF."""
 
+import asyncio
+from pathlib import Path
+
 import orjson
 import pytest
 import torch
 from jsonschema import validate
 
+from services.client.batch import run_batch
 from services.client.datasets import bfcl_requests
+from services.client.stack import Stack
 from services.common.engines.base import SchemaCompileError
 from services.common.engines.coalesce import CoalescingEngine
 from services.common.engines.llama_cpp import LlamaCppEngine
@@ -96,3 +101,22 @@ def test_streaming_sends_the_text_as_it_is_generated(engine: TransformersEngine)
     schema = {"type": "object", "properties": {"city": {"type": "string", "maxLength": 20}}, "required": ["city"]}
     done = engine.complete([{"role": "user", "content": "City: Porto. JSON please."}], schema, 30, pieces.append)
     assert len(pieces) > 1 and "".join(pieces) == done.text
+
+
+@pytest.mark.broker
+def test_a_transformers_tier_serves_constrained_json_through_the_kafka_loop(tmp_path: Path, shared_data) -> None:
+    tiers = (SETTINGS.tiers_file.read_text()).replace('engine = "local"', 'engine = "transformers"', 1)
+    (tmp_path / "tiers.toml").write_text(tiers)
+    requests = [{**r, "tier": "small"} for r in bfcl_requests(limit=2, root=shared_data)]
+    with Stack(tmp_path / "stack", env={"REFINERY_TIERS_FILE": str(tmp_path / "tiers.toml")}) as stack:
+        stack.start()
+        results = asyncio.run(
+            run_batch([orjson.dumps(r) for r in requests], Settings(bootstrap_servers=stack.bootstrap), 300)
+        )
+        generator_log = "".join(p.read_text() for p in (tmp_path / "stack" / "logs").glob("generator-*.log"))
+    assert "tier small: transformers engine" in generator_log
+    for request, result in zip(requests, results, strict=True):
+        assert result.tier == "small" and result.status.value in ("accepted", "rejected"), result
+        validate(result.output, request["schema"])
+        generated = [e for e in result.ledger.entries if e.stage == "generator"]
+        assert generated and generated[0].output_tokens > 0 and generated[0].model == SMALL.model_name

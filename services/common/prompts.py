@@ -62,18 +62,21 @@ class SegmentAsk:
         return [self.label, self.description or "", *self.feedback]
 
 
-def segment_messages(prompt: str, context: str | None, asks: list[SegmentAsk], *, draft: Any = None) -> list[Message]:
+def segment_messages(
+    prompt: str, context: str | None, asks: list[SegmentAsk], *, draft: Any = None, with_task: bool = True
+) -> list[Message]:
     """A lean prompt for the failing segments of one draft, answered in one call.
 
     Segment refinement is only worth it if it costs far fewer tokens than regenerating the whole output,
     so: no full schema, no whole draft (`draft`, cut short, only for cross-field rules), and of the
-    instruction and the context only the sentences that concern the segments. One call for all failing
-    segments pays for that prompt once."""
+    instruction and the context only the sentences that concern the segments (`with_task` False: no
+    instruction, for values only the context can settle). One call for all failing segments pays for that
+    prompt once."""
     hints = [h for ask in asks for h in ask.hints()]
     task = prompt
     if context and context.strip() in prompt:
         task = prompt.replace(context.strip(), "").strip() or prompt  # the context is shown as the source
-    parts = [f"Task: {relevant_context(task, hints, TASK_CHARS)}"]
+    parts = [f"Task: {relevant_context(task, hints, TASK_CHARS)}"] if with_task or not context else []
     if context:
         parts.append(f"Source: {relevant_context(context, hints, CONTEXT_CHARS)}")
     if draft is not None:

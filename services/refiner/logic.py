@@ -73,7 +73,11 @@ def segment_prompt(critique: Critique, output: Any, segments: list[Segment]) -> 
     draft = None
     if ruled:  # a cross-field rule needs the fields it relates
         draft = get(output, parents.pop()) if len(parents) == 1 else output
-    return segment_messages(request.prompt, request.context, asks, draft=draft)
+    # values that failed grounding only are settled by the context alone: the instruction adds nothing
+    grounding_only = all(
+        v.kind == "grounding" for v in critique.verdicts if any(v.pointer == s.pointer for s in segments)
+    )
+    return segment_messages(request.prompt, request.context, asks, draft=draft, with_task=not grounding_only)
 
 
 def combined_schema(segments: list[Segment]) -> dict[str, Any]:

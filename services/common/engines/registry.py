@@ -1,11 +1,14 @@
 """Engines per tier, built lazily and kept for the life of the worker."""
 
 import functools
+import logging
 from typing import Any
 
 from services.common.engines.base import Engine
 from services.common.settings import Settings
 from services.common.tiers import Tier
+
+log = logging.getLogger("refinery.engines")
 
 
 def _gpu_layers(tier: Tier) -> int:
@@ -102,4 +105,5 @@ class EnginePool:
     def get(self, tier: str) -> Engine:
         if tier not in self._engines:
             self._engines[tier] = build_engine(self.tiers[tier], self._settings)
+            log.info("tier %s: %s engine, %s", tier, engine_kind(self.tiers[tier]), self._engines[tier].model_name)
         return self._engines[tier]

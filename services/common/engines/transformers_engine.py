@@ -78,6 +78,17 @@ def converted_dir(model_path: Path, cache_dir: Path) -> Path:
     return target
 
 
+def convert_tiers(tiers_file: str | Path) -> None:
+    """Convert every local tier's model ahead of time (image builds), into the settings' model cache."""
+    from services.common.settings import get_settings
+    from services.common.tiers import load_tiers
+
+    cache = get_settings().model_cache
+    for tier in load_tiers(Path(tiers_file)).values():
+        if tier.engine in ("local", "transformers"):
+            converted_dir(tier.model_path(cache), cache)
+
+
 @dataclass
 class _Sequence:
     prompt: list[int]
