@@ -115,6 +115,25 @@ class Rule:
         """True/False; raises MissingPath when a path is absent, TypeError/ZeroDivisionError on bad values."""
         return bool(_Evaluator(data).visit(self.tree.body))
 
+    def solve(self, data: Any) -> tuple[bool, Any]:
+        """For a rule `blamed.path == expression` whose expression does not read that path: (True, the
+        value the expression gives on `data`), so the field can be computed, not generated; else
+        (False, None). Raises what evaluation raises."""
+        body = self.tree.body
+        if not (isinstance(body, ast.Compare) and len(body.ops) == 1 and isinstance(body.ops[0], ast.Eq)):
+            return False, None
+        left, right = body.left, body.comparators[0]
+        if _path_of(left) != self.blame or any(n.id == EACH for n in ast.walk(left) if isinstance(n, ast.Name)):
+            return False, None
+        inner = {id(n.value) for n in ast.walk(right) if isinstance(n, ast.Attribute | ast.Subscript)}
+        for node in ast.walk(right):
+            if id(node) in inner or not isinstance(node, ast.Name | ast.Attribute | ast.Subscript):
+                continue  # only whole paths: `a` inside `a.c` is not a read of `a`
+            path = _path_of(node)
+            if path and (path == self.blame or self.blame.startswith(path + "/") or path.startswith(self.blame + "/")):
+                return False, None
+        return True, _Evaluator(data).visit(right)
+
 
 def compile_rule(source: str) -> Rule:
     if len(source) > MAX_CHARS:

@@ -115,3 +115,52 @@ def test_paths_are_json_keys_never_python_attributes() -> None:
     with pytest.raises(MissingPath):
         rule.holds(ORDER)
     assert compile_rule("total.real == 30").holds({"total": {"real": 30}})
+
+
+@pytest.mark.parametrize(
+    ("rule", "data", "solved"),
+    [
+        (
+            "total == 2 * items[0].price + items[1].price",
+            {"total": 91.0, "items": [{"price": 35.5}, {"price": 19}]},
+            90.0,
+        ),
+        ("total == sum(items[*].price)", {"total": 1, "items": [{"price": 2}, {"price": 3}]}, 5),
+        ("a.b == a.c * 2", {"a": {"b": 1, "c": 4}}, 8),
+        ("end > start", {"end": 1, "start": 2}, None),  # not an equation
+        ("total == total + 1", {"total": 1}, None),  # reads the field it would define
+        ("a.b == len(a)", {"a": {"b": 1}}, None),  # reads the field's parent
+        ("x[*].y == 3", {"x": [{"y": 1}]}, None),  # a fan-out is not one field
+    ],
+)
+def test_a_field_a_rule_defines_can_be_solved_for(rule: str, data: dict, solved: object) -> None:
+    solvable, value = compile_rule(rule).solve(data)
+    assert (value if solvable else None) == solved
+
+
+def test_the_refiner_computes_a_rule_defined_field_without_the_model() -> None:
+    from schemas import Critique
+    from services.refiner.repairs import deterministic_repairs
+
+    schema = {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": {"type": "object", "properties": {"price": {"type": "number"}}}},
+            "count": {"type": "integer"},
+            "total": {"type": "number", "maximum": 100},
+        },
+    }
+    rules = ["total == sum(items[*].price)", "count == len(items)"]
+    request = GenerationRequest.model_validate(make_request(schema=schema, rules=rules))
+    output = {"items": [{"price": 35.5}, {"price": 19.0}], "count": 3, "total": 91.0}
+    draft = Draft(request=request, tier="small", ledger=Ledger(), received_at_ms=0, output=output)
+    verdicts = check_draft(draft)
+    assert {v.pointer for v in verdicts} == {"/total", "/count"}
+    critique = Critique(
+        request=request, tier="small", ledger=Ledger(), received_at_ms=0, output=output, verdicts=verdicts
+    )
+    repaired, remaining = deterministic_repairs(critique)
+    assert repaired == {"items": [{"price": 35.5}, {"price": 19.0}], "count": 2, "total": 54.5} and remaining == []
+    too_big = {**output, "items": [{"price": 90.0}, {"price": 19.0}]}  # 109 would break the schema's maximum
+    kept, remaining = deterministic_repairs(critique.model_copy(update={"output": too_big}))
+    assert kept["total"] == 91.0 and [v.pointer for v in remaining] == ["/total"]

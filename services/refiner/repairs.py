@@ -5,9 +5,11 @@ import re
 from typing import Any
 
 import jsonpointer
+from jsonschema.validators import validator_for
 
-from schemas import Critique, Verdict
-from services.common.segments import get, parts, subschema
+from schemas import Critique, GenerationRequest, Verdict
+from schemas.rules import MissingPath, RuleError, compile_rule
+from services.common.segments import get, parts, patch, subschema
 
 MISSING = object()
 
@@ -72,6 +74,31 @@ def drop_ungrounded(output: Any, schema: dict[str, Any], pointer: str) -> bool:
     return True
 
 
+def compute_from_rules(output: Any, request: GenerationRequest, pointer: str) -> bool:
+    """A field a rule defines (`total == sum(items[*].price)`) is computed, not generated: patched in
+    when the value fits the field's schema and every rule blaming the field then holds."""
+    rules = [rule for rule in map(compile_rule, request.rules) if rule.blame == pointer]
+    sub = subschema(request.json_schema, pointer)
+    for rule in rules:
+        try:
+            solvable, value = rule.solve(output)
+        except (RuleError, MissingPath, TypeError, ValueError, ZeroDivisionError, OverflowError):
+            continue
+        if not solvable or isinstance(value, bool | list | dict):
+            continue
+        if isinstance(value, float) and value.is_integer() and sub.get("type") == "integer":
+            value = int(value)
+        candidate = patch(copy.deepcopy(output), pointer, value)
+        try:
+            consistent = all(r.holds(candidate) for r in rules)
+        except (MissingPath, TypeError, ValueError, ZeroDivisionError, OverflowError):
+            consistent = False
+        if consistent and validator_for(sub)(sub).is_valid(value):
+            patch(output, pointer, value)
+            return True
+    return False
+
+
 def deterministic_repairs(critique: Critique) -> tuple[Any, list[Verdict]]:
     """(patched output, verdicts still needing the model)."""
     output = copy.deepcopy(critique.output)
@@ -79,6 +106,8 @@ def deterministic_repairs(critique: Critique) -> tuple[Any, list[Verdict]]:
     remaining = []
     for verdict in critique.verdicts:
         if verdict.code == "additionalProperties" and drop_extra_properties(output, schema, verdict.pointer):
+            continue
+        if verdict.kind == "consistency" and compute_from_rules(output, critique.request, verdict.pointer):
             continue
         if verdict.kind == "grounding" and (
             get(output, verdict.pointer, MISSING) is MISSING or drop_ungrounded(output, schema, verdict.pointer)
