@@ -89,8 +89,9 @@ def main() -> None:
     tier = tier.model_copy(update={"engine": args.engine, "device": args.device, "max_batch": max(CONCURRENCY)})
     engine = build_engine(tier, settings)
     engine = getattr(engine, "_engine", engine)  # the engine itself, not the coalescing front
-    engine.complete_batch(workloads(8)["bfcl"][:2])  # warm-up: grammars, the batched context
-    engine.complete(*workloads(8)["bfcl"][0])
+    warm_up = workloads(8)["bfcl"][:2]
+    engine.complete_batch(warm_up)  # warm-up: grammars, the batched context, then the one-at-a-time path
+    engine.complete(*warm_up[0])
     results = {}
     for name, calls in workloads(args.max_new).items():
         results[name] = [measure(engine, calls[:c]) for c in CONCURRENCY]

@@ -24,7 +24,6 @@ from services.client.datasets import bfcl_correct, bfcl_requests
 from services.common.drafting import constrained_call
 from services.common.encoder import SentenceEncoder
 from services.common.engines.registry import build_engine
-from services.common.prompts import generation_messages
 from services.common.segments import patch
 from services.common.settings import Settings
 from services.common.tiers import load_tiers
@@ -32,7 +31,7 @@ from services.critic.decide import decide
 from services.critic.grounding import GroundingChecker
 from services.critic.validators import check_draft
 from services.generator.logic import generate_draft
-from services.refiner.logic import refine
+from services.refiner.logic import refine, whole_messages
 
 OUT = Path(__file__).parent / "results" / "refine.json"
 KINDS = ("schema", "format", "consistency", "grounding")
@@ -41,10 +40,7 @@ KINDS = ("schema", "format", "consistency", "grounding")
 def full_regeneration_tokens(critique, engine, tier) -> int:
     """Tokens to regenerate the whole output with the critic's feedback (the alternative to segments)."""
     request = critique.request
-    messages = generation_messages(request.prompt, request.json_schema, request.context)
-    messages[-1]["content"] += "\n\nA previous attempt failed: " + "; ".join(
-        f"{v.pointer or '/'}: {v.message}" for v in critique.verdicts
-    )
+    messages = whole_messages(critique)  # the refiner's own whole regeneration
     roomy = request.model_copy(update={"budget": request.budget.model_copy(update={"max_tokens": 10**6})})
     call = constrained_call(
         engine=engine,

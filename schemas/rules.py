@@ -16,6 +16,7 @@ import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 MAX_CHARS = 500
@@ -135,7 +136,9 @@ class Rule:
         return True, _Evaluator(data).visit(right)
 
 
+@lru_cache(maxsize=1024)
 def compile_rule(source: str) -> Rule:
+    """Cached: the critic and the refiner compile a request's rules on every round."""
     if len(source) > MAX_CHARS:
         raise RuleError(f"rule longer than {MAX_CHARS} characters")
     text = re.sub(r"\[\s*\*\s*\]", f"[{EACH}]", source)

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from services.client.datasets import data_dir
+from services.client.datasets import bfcl_requests, data_dir
+from services.common.prompts import generation_messages
 
 
 def make_request(**overrides: Any) -> dict[str, Any]:
@@ -31,3 +32,12 @@ def shared_data() -> Path:
 @pytest.fixture(autouse=True, scope="session")
 def _offline() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(scope="module")
+def bfcl_calls(shared_data: Path) -> list:
+    """Engine calls for batching tests: four BFCL tasks constrained to their schemas, one unconstrained."""
+    tasks = bfcl_requests(limit=4, root=shared_data)
+    calls = [(generation_messages(t["prompt"], t["schema"], None), t["schema"], 40) for t in tasks]
+    calls.append(([{"role": "user", "content": "Name three colours."}], None, 12))  # unconstrained
+    return calls

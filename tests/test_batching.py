@@ -4,11 +4,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from services.client.datasets import bfcl_requests
 from services.common.engines.base import SchemaCompileError
 from services.common.engines.coalesce import CoalescingEngine
 from services.common.engines.llama_cpp import LlamaCppEngine
-from services.common.prompts import generation_messages
 from services.common.settings import Settings
 from services.common.tiers import load_tiers
 
@@ -20,11 +18,8 @@ def engine() -> LlamaCppEngine:
 
 
 @pytest.fixture(scope="module")
-def calls(shared_data) -> list:
-    tasks = bfcl_requests(limit=4, root=shared_data)
-    calls = [(generation_messages(t["prompt"], t["schema"], None), t["schema"], 40) for t in tasks]
-    calls.append(([{"role": "user", "content": "Name three colours."}], None, 12))  # unconstrained
-    return calls
+def calls(bfcl_calls: list) -> list:
+    return bfcl_calls
 
 
 def test_batched_outputs_equal_unbatched_greedy_outputs(engine: LlamaCppEngine, calls: list) -> None:

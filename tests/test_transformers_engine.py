@@ -18,7 +18,6 @@ from services.common.engines.coalesce import CoalescingEngine
 from services.common.engines.llama_cpp import LlamaCppEngine
 from services.common.engines.registry import build_engine, cuda_usable, engine_kind
 from services.common.engines.transformers_engine import TransformersEngine, converted_dir, pick_device
-from services.common.prompts import generation_messages
 from services.common.settings import Settings
 from services.common.tiers import load_tiers
 
@@ -40,11 +39,8 @@ def engine() -> TransformersEngine:
 
 
 @pytest.fixture(scope="module")
-def calls(shared_data) -> list:
-    tasks = bfcl_requests(limit=4, root=shared_data)
-    calls = [(generation_messages(t["prompt"], t["schema"], None), t["schema"], 40) for t in tasks]
-    calls.append(([{"role": "user", "content": "Name three colours."}], None, 12))  # unconstrained
-    return calls
+def calls(bfcl_calls: list) -> list:
+    return bfcl_calls
 
 
 def test_the_engine_per_tier_is_a_setting() -> None:

@@ -1,21 +1,15 @@
 """Request-declared cross-field rules (schemas/rules.py), one `consistency` verdict per failing rule."""
 
-from functools import lru_cache
 from typing import Any
 
 from schemas import Verdict
-from schemas.rules import MissingPath, Rule, compile_rule
-
-
-@lru_cache(maxsize=1024)
-def _compiled(source: str) -> Rule:
-    return compile_rule(source)
+from schemas.rules import MissingPath, compile_rule
 
 
 def rule_verdicts(output: Any, rules: list[str]) -> list[Verdict]:
     verdicts = []
     for source in rules:
-        rule = _compiled(source)
+        rule = compile_rule(source)
         try:
             if rule.holds(output):
                 continue
@@ -40,4 +34,4 @@ def rule_verdicts(output: Any, rules: list[str]) -> list[Verdict]:
 
 def derived_pointers(rules: list[str]) -> set[str]:
     """Fields computed by a rule (its blamed path): not facts to ground in the context."""
-    return {_compiled(r).blame for r in rules if _compiled(r).blame}
+    return {compile_rule(r).blame for r in rules if compile_rule(r).blame}

@@ -101,7 +101,7 @@ def token_cap(segments: list[Segment]) -> int | None:
     for segment in segments:
         schema = segment.schema
         kinds = schema.get("type") if isinstance(schema.get("type"), list) else [schema.get("type")]
-        if {"enum", "const"} & schema.keys() or set(kinds) <= {"number", "integer", "boolean", "null"} - {None}:
+        if {"enum", "const"} & schema.keys() or set(kinds) <= {"number", "integer", "boolean", "null"}:
             total += SCALAR_TOKENS
         elif kinds == ["string"] and schema.get("maxLength", 256) <= 256:
             total += SCALAR_TOKENS + schema.get("maxLength", 256) // 2

@@ -3,7 +3,6 @@
 import dataclasses
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,9 +17,14 @@ from services.common.engines.base import Completion, Message, SchemaCompileError
 from services.common.engines.batching import BatchedDecoder
 from services.common.engines.batching import Sequence as BatchSequence
 from services.common.engines.bounds import bounded
-from services.common.engines.prompting import looks_complete, render_completion
-
-GRAMMAR_CACHE_SIZE = 256
+from services.common.engines.inprocess import (
+    Call,
+    GrammarCache,
+    context_room,
+    looks_complete,
+    prepare_in_place,
+    render_completion,
+)
 
 
 class LlamaCppEngine:
@@ -55,7 +59,7 @@ class LlamaCppEngine:
         self.decoder = decoder  # "llguidance" (token mask) or "gbnf" (llama.cpp grammar)
         self._llg_tokenizer = llg.tokenizer_for(self._llm) if decoder == "llguidance" else None
         self.last_mask_seconds: list[float] = []
-        self._grammars: OrderedDict[bytes, Any] = OrderedDict()
+        self._grammars = GrammarCache()
         self._lock = threading.Lock()  # one llama context: one generation at a time
         self.max_batch = max_batch if decoder == "llguidance" else 1  # batching applies llguidance masks
         self._batched: BatchedDecoder | None = None  # created on the first batch of two or more
@@ -81,24 +85,16 @@ class LlamaCppEngine:
 
     def grammar(self, json_schema: dict[str, Any]) -> Any:
         """The compiled constraint for a schema (cached): llguidance grammar text or a llama.cpp grammar."""
-        key = orjson.dumps(json_schema, option=orjson.OPT_SORT_KEYS)
-        if key in self._grammars:
-            self._grammars.move_to_end(key)
-            return self._grammars[key]
+        return self._grammars.get(json_schema, self._compile)
+
+    def _compile(self, json_schema: dict[str, Any]) -> Any:
         if self.decoder == "llguidance":
-            compiled = llg.compile_schema(bounded(json_schema, bound_patterns=True))
-            self._grammars[key] = compiled
-            if len(self._grammars) > GRAMMAR_CACHE_SIZE:
-                self._grammars.popitem(last=False)
-            return compiled
+            return llg.compile_schema(bounded(json_schema, bound_patterns=True))
         try:
             grammar = LlamaGrammar.from_json_schema(orjson.dumps(bounded(json_schema)).decode(), verbose=False)
         except Exception as exc:  # the converter raises bare Exceptions/KeyErrors for unsupported features
             raise SchemaCompileError(f"{type(exc).__name__}: {exc}") from exc
         self._check_parses(grammar)
-        self._grammars[key] = grammar
-        if len(self._grammars) > GRAMMAR_CACHE_SIZE:
-            self._grammars.popitem(last=False)
         return grammar
 
     def _check_parses(self, grammar: LlamaGrammar) -> None:
@@ -131,21 +127,13 @@ class LlamaCppEngine:
                     self.last_mask_seconds = mask.mask_seconds
             return self._generate(prompt, grammar, max_new_tokens, on_text)
 
-    def complete_batch(
-        self, calls: Sequence[tuple[list[Message], dict[str, Any] | None, int]]
-    ) -> list[Completion | Exception]:
+    def complete_batch(self, calls: Sequence[Call]) -> list[Completion | Exception]:
         """Several (messages, json_schema, max_new_tokens) calls sharing each forward pass, in chunks of
         `max_batch`. Greedy outputs equal `complete`'s. A call that cannot start (schema, context size)
         gets its exception in its place; the others still run."""
         if self.max_batch <= 1 or len(calls) <= 1:
             return [self._complete_or_error(*call) for call in calls]
-        results: list[Completion | Exception | None] = [None] * len(calls)
-        prepared: list[tuple[int, BatchSequence]] = []
-        for index, (messages, json_schema, max_new_tokens) in enumerate(calls):
-            try:
-                prepared.append((index, self._sequence(messages, json_schema, max_new_tokens)))
-            except (SchemaCompileError, ValueError) as exc:
-                results[index] = exc
+        results, prepared = prepare_in_place(calls, self._sequence)
         with self._lock:
             if self._batched is None:
                 self._batched = BatchedDecoder(self._llm, self.context_window, self.max_batch)
@@ -175,11 +163,7 @@ class LlamaCppEngine:
         return llg.MaskProcessor(self._llg_tokenizer, grammar, len(prompt), self._llm.n_vocab())
 
     def _room(self, prompt: list[int], max_new_tokens: int) -> int:
-        """New tokens the context window leaves after `prompt` (at most `max_new_tokens`); ValueError if none."""
-        room = min(max_new_tokens, self.context_window - len(prompt))
-        if room <= 0:
-            raise ValueError(f"prompt of {len(prompt)} tokens leaves no room in a {self.context_window}-token context")
-        return room
+        return context_room(len(prompt), max_new_tokens, self.context_window)
 
     def _generate(
         self,

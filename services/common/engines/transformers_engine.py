@@ -13,7 +13,6 @@ import shutil
 import tempfile
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +20,6 @@ from typing import Any
 
 import llguidance.hf
 import llguidance.torch as llg_torch
-import orjson
 import torch
 from llguidance import LLMatcher
 from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -29,9 +27,15 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 from services.common.engines import llg
 from services.common.engines.base import Completion, Message, SchemaCompileError
 from services.common.engines.bounds import bounded
-from services.common.engines.prompting import looks_complete, render_completion
+from services.common.engines.inprocess import (
+    Call,
+    GrammarCache,
+    context_room,
+    looks_complete,
+    prepare_in_place,
+    render_completion,
+)
 
-GRAMMAR_CACHE_SIZE = 256
 DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
 
 
@@ -132,7 +136,7 @@ class TransformersEngine:
         ends = self._model.generation_config.eos_token_id
         self._ends = {self._tokenizer.eos_token_id, *(ends if isinstance(ends, list) else [ends])} - {None}
         self._pad = self._tokenizer.pad_token_id if self._tokenizer.pad_token_id is not None else min(self._ends)
-        self._grammars: OrderedDict[bytes, str] = OrderedDict()
+        self._grammars = GrammarCache()
         self._lock = threading.Lock()
 
     def render(self, messages: list[Message]) -> str:
@@ -148,13 +152,7 @@ class TransformersEngine:
 
     def grammar(self, json_schema: dict[str, Any]) -> str:
         """The llguidance grammar for a schema (cached)."""
-        key = orjson.dumps(json_schema, option=orjson.OPT_SORT_KEYS)
-        if key not in self._grammars:
-            self._grammars[key] = llg.compile_schema(bounded(json_schema, bound_patterns=True))
-            if len(self._grammars) > GRAMMAR_CACHE_SIZE:
-                self._grammars.popitem(last=False)
-        self._grammars.move_to_end(key)
-        return self._grammars[key]
+        return self._grammars.get(json_schema, lambda schema: llg.compile_schema(bounded(schema, bound_patterns=True)))
 
     def _sequence(self, messages: list[Message], json_schema: dict[str, Any] | None, max_new: int) -> _Sequence:
         matcher = None
@@ -163,9 +161,7 @@ class TransformersEngine:
             if matcher.is_error():
                 raise SchemaCompileError(matcher.get_error())
         prompt = self._tokens(messages)
-        room = min(max_new, self.context_window - len(prompt))
-        if room <= 0:
-            raise ValueError(f"prompt of {len(prompt)} tokens leaves no room in a {self.context_window}-token context")
+        room = context_room(len(prompt), max_new, self.context_window)
         return _Sequence(prompt=prompt, max_new_tokens=room, matcher=matcher)
 
     def complete(
@@ -180,18 +176,10 @@ class TransformersEngine:
         with self._lock:
             return self._generate([seq], on_text)[0]
 
-    def complete_batch(
-        self, calls: Sequence[tuple[list[Message], dict[str, Any] | None, int]]
-    ) -> list[Completion | Exception]:
+    def complete_batch(self, calls: Sequence[Call]) -> list[Completion | Exception]:
         """Several (messages, json_schema, max_new_tokens) calls decoded together, `max_batch` at a time.
         A call that cannot start (schema, context size) gets its exception in its place."""
-        results: list[Completion | Exception | None] = [None] * len(calls)
-        prepared: list[tuple[int, _Sequence]] = []
-        for index, call in enumerate(calls):
-            try:
-                prepared.append((index, self._sequence(*call)))
-            except (SchemaCompileError, ValueError) as exc:
-                results[index] = exc
+        results, prepared = prepare_in_place(calls, self._sequence)
         with self._lock:
             for start in range(0, len(prepared), max(self.max_batch, 1)):
                 chunk = prepared[start : start + max(self.max_batch, 1)]
