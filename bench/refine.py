@@ -14,6 +14,7 @@ import argparse
 import copy
 import platform
 import time
+from dataclasses import astuple, dataclass
 from pathlib import Path
 
 import orjson
@@ -55,8 +56,43 @@ def full_regeneration_tokens(critique, engine, tier) -> int:
     return call.entry.input_tokens + call.entry.output_tokens
 
 
+@dataclass
+class TokenTally:
+    """Segment refinement vs whole regeneration, over every refinement round and over the rounds in which
+    the refiner called the model (the rest were repaired from the rules or the context alone)."""
+
+    segment: int = 0
+    full: int = 0
+    model_segment: int = 0
+    model_full: int = 0
+    rounds: int = 0
+    model_rounds: int = 0
+
+    def __add__(self, other: "TokenTally") -> "TokenTally":
+        return TokenTally(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
+
+    def add(self, segment: int, full: int) -> None:
+        self.segment, self.full, self.rounds = self.segment + segment, self.full + full, self.rounds + 1
+        if segment:
+            self.model_segment, self.model_full = self.model_segment + segment, self.model_full + full
+            self.model_rounds += 1
+
+    def report(self) -> dict:
+        def ratio(a: int, b: int) -> float | None:
+            return round(a / b, 4) if b else None
+
+        return {
+            "segment_tokens": self.segment,
+            "full_regeneration_tokens": self.full,
+            "segment_vs_full_token_ratio": ratio(self.segment, self.full),
+            "rounds": self.rounds,
+            "rounds_with_model_call": self.model_rounds,
+            "segment_vs_full_token_ratio_model_calls": ratio(self.model_segment, self.model_full),
+        }
+
+
 def run_bfcl(n: int, engine, tier, grounding, max_rounds: int) -> dict:
-    rows, segment_tokens, full_tokens = [], 0, 0
+    rows, tally = [], TokenTally()
     for raw in bfcl_requests(limit=n):
         raw["context"] = raw["prompt"].split("\nGive the arguments")[0]
         request = GenerationRequest.model_validate(raw)
@@ -75,10 +111,7 @@ def run_bfcl(n: int, engine, tier, grounding, max_rounds: int) -> dict:
                 break
             before = draft.ledger.tokens
             draft = refine(decision.critique, engine, tier)
-            spent = draft.ledger.tokens - before
-            if spent:
-                segment_tokens += spent
-                full_tokens += full_regeneration_tokens(decision.critique, engine, tier)
+            tally.add(draft.ledger.tokens - before, full_regeneration_tokens(decision.critique, engine, tier))
         truth = raw["metadata"]["ground_truth"]
         rows.append(
             {
@@ -99,9 +132,8 @@ def run_bfcl(n: int, engine, tier, grounding, max_rounds: int) -> dict:
         "accept_final": sum(r["status"] == "accepted" for r in rows) / count,
         "accuracy_round0": sum(r["correct_round0"] for r in rows) / count,
         "accuracy_final": sum(r["correct_final"] for r in rows) / count,
-        "segment_tokens": segment_tokens,
-        "full_regeneration_tokens": full_tokens,
-        "segment_vs_full_token_ratio": round(segment_tokens / full_tokens, 4) if full_tokens else None,
+        **tally.report(),
+        "tally": tally,
         "tokens_total": sum(r["tokens"] for r in rows),
         "rows": rows,
     }
@@ -151,7 +183,7 @@ def run_seeded_refinement(engine, tier, grounding) -> dict:
     """One refinement round on each seeded error the model can be asked to fix: fixed rate per kind,
     segment tokens vs regenerating the whole output with the same feedback."""
     fixed = {k: [0, 0] for k in KINDS}
-    segment_tokens = full_tokens = 0
+    tally = TokenTally()
     for task in TASKS:
         for kind, pointer, value in task["seeds"]:
             draft = seeded_draft(task, patch(copy.deepcopy(task["gold"]), pointer, value))
@@ -170,16 +202,14 @@ def run_seeded_refinement(engine, tier, grounding) -> dict:
             if decision.critique is None:
                 continue
             refined = refine(decision.critique, engine, tier)
-            segment_tokens += refined.ledger.tokens
-            full_tokens += full_regeneration_tokens(decision.critique, engine, tier)
+            tally.add(refined.ledger.tokens, full_regeneration_tokens(decision.critique, engine, tier))
             still = [v for v in check_draft(refined, grounding) if v.severity == "error" and v.pointer == pointer]
             fixed[kind][0] += not still
             fixed[kind][1] += 1
     return {
         "fixed_in_one_round": {k: round(a / b, 4) if b else None for k, (a, b) in fixed.items()},
-        "segment_tokens": segment_tokens,
-        "full_regeneration_tokens": full_tokens,
-        "segment_vs_full_token_ratio": round(segment_tokens / full_tokens, 4) if full_tokens else None,
+        **tally.report(),
+        "tally": tally,
     }
 
 
@@ -195,15 +225,15 @@ def main() -> None:
     seeded = run_seeded(grounding)
     seeded_refinement = run_seeded_refinement(engine, tier, grounding)
     bfcl = run_bfcl(args.n, engine, tier, grounding, settings.max_rounds)
-    pooled_segment = bfcl["segment_tokens"] + seeded_refinement["segment_tokens"]
-    pooled_full = bfcl["full_regeneration_tokens"] + seeded_refinement["full_regeneration_tokens"]
+    pooled = bfcl.pop("tally") + seeded_refinement.pop("tally")
     report = {
         "machine": f"{platform.machine()}, 2 cores, CPU only",
         "generator": tier.model_name,
         "grounding_model": "all-MiniLM-L6-v2 int8 ONNX",
         "max_rounds": settings.max_rounds,
         **{k: bfcl[k] for k in ("accept_round0", "accept_final", "accuracy_round0", "accuracy_final")},
-        "segment_vs_full_token_ratio": round(pooled_segment / pooled_full, 4) if pooled_full else None,
+        "segment_vs_full_token_ratio": pooled.report()["segment_vs_full_token_ratio"],
+        "tokens_pooled": pooled.report(),
         "segment_vs_full_token_ratio_bfcl": bfcl["segment_vs_full_token_ratio"],
         "segment_vs_full_token_ratio_documents": seeded_refinement["segment_vs_full_token_ratio"],
         "seeded_refinement": seeded_refinement,

@@ -68,3 +68,12 @@ def test_number_and_date_forms() -> None:
     assert {1120.0, 40.0, 3.0, 12.0, 2025.0} <= numbers
     assert "31 march 2025" in date_forms("2025-03-31")
     assert date_forms("not a date") == []
+
+
+def test_a_stated_number_given_to_the_wrong_field_is_not_grounded(checker: GroundingChecker) -> None:
+    schema = {"type": "object", "properties": {k: {"type": "integer"} for k in ("a", "b", "c", "sides")}}
+    context = "Solve a quadratic equation where a=2, b=6, and c=5 for a shape with 4 sides."
+    verdicts = checker.verdicts({"a": 2, "b": 2, "c": 5, "sides": 5}, schema, context, set())
+    assert [(v.pointer, v.message) for v in verdicts] == [("/b", "the context gives b as 6, not 2")]
+    # not named right after the field ("4 sides"): any stated number is as good as the context can tell
+    assert checker.verdicts({"a": 2, "b": 6, "c": 5, "sides": 2}, schema, context, set()) == []

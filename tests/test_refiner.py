@@ -3,9 +3,11 @@
 import pytest
 
 from schemas import Critique, GenerationRequest, Ledger, LedgerEntry, Verdict
+from services.common.encoder import SentenceEncoder
 from services.common.engines.registry import build_engine
 from services.common.settings import Settings
 from services.common.tiers import load_tiers
+from services.critic.grounding import GroundingChecker
 from services.critic.validators import check_draft
 from services.refiner.logic import refine
 from tests.conftest import make_request
@@ -129,3 +131,91 @@ def test_ungrounded_optional_and_undeclared_values_are_omitted_without_the_model
     )
     assert draft.output == {"city": "Porto", "days": 3}
     assert draft.ledger.entries == []
+
+
+GROUNDING = GroundingChecker(SentenceEncoder(threads=2))
+
+
+def context_critique(schema: dict, context: str, output: dict, rules: list[str] | None = None) -> Critique:
+    request = GenerationRequest.model_validate(
+        make_request(
+            prompt="Extract the fields.", schema=schema, context=context, rules=rules or [], budget={"max_tokens": 4000}
+        )
+    )
+    draft = Critique(request=request, tier="small", ledger=Ledger(), received_at_ms=0, output=output, verdicts=[])
+    return draft.model_copy(update={"verdicts": [v for v in check_draft(draft, GROUNDING) if v.severity == "error"]})
+
+
+MEETING = {
+    "type": "object",
+    "required": ["date", "contact", "start", "end"],
+    "properties": {
+        "date": {"type": "string", "format": "date"},
+        "contact": {"type": "string", "format": "email"},
+        "start": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
+        "end": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
+        "radius": {"type": "integer"},
+    },
+}
+MINUTES = "Met on 14 March 2025 (write to ops@harbour.example), from 09:00 to 10:30, within a radius of 4 miles."
+
+
+def test_values_the_context_settles_are_fixed_without_the_model(engine) -> None:
+    """A bad format, a broken rule and an ungrounded number, each with one stated value that fits (the
+    rule and the field's name decide between several), cost no tokens."""
+    output = {"date": "14th of March", "contact": "ops at harbour", "start": "09:00", "end": "08:30", "radius": 7}
+    before = context_critique(MEETING, MINUTES, output, rules=["end > start"])
+    assert {(v.pointer, v.kind) for v in before.verdicts} == {
+        ("/date", "format"),
+        ("/contact", "format"),
+        ("/end", "consistency"),
+        ("/radius", "grounding"),
+    }
+    draft = refine(before, engine, TIER)
+    assert draft.output == {
+        "date": "2025-03-14",
+        "contact": "ops@harbour.example",
+        "start": "09:00",
+        "end": "10:30",
+        "radius": 4,
+    }
+    assert draft.ledger.entries == []
+    assert check_draft(draft, GROUNDING) == []
+
+
+def test_the_model_chooses_among_stated_values_that_keep_the_rules(engine) -> None:
+    schema = {"type": "object", "properties": {"failures": {"type": "integer", "minimum": 0}}, "required": ["failures"]}
+    context = "Ticket 8812: the export job failed twice with a timeout on 2025-02-03."
+    before = context_critique(schema, context, {"failures": 0}, rules=["failures >= 1", "failures < 100"])
+    assert [(v.pointer, v.kind) for v in before.verdicts] == [("/failures", "consistency")]
+    draft = refine(before, engine, TIER)
+    [entry] = draft.ledger.entries  # several stated values keep the rules: the model picks one of them
+    assert entry.note == "/failures"
+    assert draft.output["failures"] in {2, 3, 12, 25}  # stated, and 1 <= value < 100
+    assert check_draft(draft, GROUNDING) == []
+
+
+def test_free_text_with_a_bad_length_is_left_to_an_open_decode(engine) -> None:
+    from services.refiner.logic import Segment, plan_segment
+
+    schema = {"type": "object", "properties": {"summary": {"type": "string", "maxLength": 20}}}
+    before = context_critique(schema, "The export job failed twice.", {"summary": "x" * 30})
+    planned = plan_segment(before, before.output, "/summary")
+    assert planned == Segment("/summary", {"type": "string", "maxLength": 20})  # not limited to stated phrases
+
+
+def test_a_value_another_field_holds_is_neither_forced_on_an_optional_field_nor_offered_first(engine) -> None:
+    from services.refiner.logic import plan_segment
+
+    schema = {
+        "type": "object",
+        "properties": {"time": {"type": "integer"}, "gravity": {"type": "number"}, "num": {"type": "integer"}},
+        "required": ["time", "num"],
+    }
+    context = "An object falls for 5 seconds; the two numbers are 40 and 50."
+    before = context_critique(schema, context, {"time": 5, "gravity": 1.5, "num": 7})
+    assert {v.pointer for v in before.verdicts} == {"/gravity", "/num"}
+    draft = refine(before, engine, TIER)
+    assert "gravity" not in draft.output  # 5 is the time, not the gravity: the optional field is omitted
+    assert plan_segment(before, {"time": 5, "num": 7, "other": 2}, "/num").schema["enum"] == [40, 50]
+    assert draft.output["num"] in {40, 50}  # the 2 ("two") and the 5 other fields hold are not offered first

@@ -1,16 +1,23 @@
 """What a context states, in forms both the critic (checking) and the refiner (fixing) use."""
 
+import calendar
 import re
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
-from itertools import pairwise
+from itertools import chain, pairwise
 from typing import Any
 
-NUMBER = re.compile(r"(?<![\w.])[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?")
+from services.common.validation import validator
+
+NUMBER = re.compile(r"(?<![\w.])(?:[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?)")  # not "-204" in "SH-204"
 WORD = re.compile(r"[a-z0-9]+")
-TOKEN = re.compile(r"[\w@.+'-]+")
+TOKEN = re.compile(r"[\w@.+'/:-]+")  # words, numbers, emails, times, URLs
 SPELLED = {
     "zero": 0,
+    "once": 1,
     "one": 1,
+    "twice": 2,
+    "thrice": 3,
     "two": 2,
     "three": 3,
     "four": 4,
@@ -53,31 +60,77 @@ def passages(context: str) -> list[str]:
     return sentences + [f"{a} {b}" for a, b in pairwise(sentences)]
 
 
-def _fits(value: float, schema: dict[str, Any]) -> bool:
-    if schema.get("type") == "integer" and not float(value).is_integer():
-        return False
-    low, high = schema.get("minimum"), schema.get("maximum")
-    return (low is None or value >= low) and (high is None or value <= high)
+MONTHS = [name.lower() for name in calendar.month_name[1:]]
+DAY_MONTH_YEAR = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?(?: of)? ([A-Za-z]+),? (\d{4})\b")
+MONTH_DAY_YEAR = re.compile(r"\b([A-Za-z]+) (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})\b")
+
+
+def stated_dates(context: str) -> list[str]:
+    """Dates the context writes out in words ("14 March 2025", "March 14th, 2025"), in ISO form."""
+    found = []
+    for day, month, year in DAY_MONTH_YEAR.findall(context) + [
+        (d, m, y) for m, d, y in MONTH_DAY_YEAR.findall(context)
+    ]:
+        names = [name for name in MONTHS if name.startswith(month.lower()) and len(month) >= 3]
+        if names:
+            try:
+                found.append(date(int(year), MONTHS.index(names[0]) + 1, int(day)).isoformat())
+            except ValueError:
+                continue
+    return found
+
+
+def _phrases(context: str) -> Iterator[str]:
+    words = TOKEN.findall(context)
+    for size in range(1, MAX_NGRAM + 1):
+        for start in range(len(words) - size + 1):
+            yield " ".join(words[start : start + size]).strip(".,;:'\"")
 
 
 def grounded_choices(context: str, schema: dict[str, Any]) -> list[Any] | None:
-    """Values the context states that the sub-schema allows, for constraining a regeneration; None when
-    the segment is not a plain number or string (then the model is prompted, not constrained)."""
+    """Values the context states that the sub-schema allows (formats and patterns included), for fixing or
+    constraining a regeneration; None when the segment is not a plain number or string (then the model
+    is prompted, not constrained)."""
     kind = schema.get("type")
-    if {"enum", "const", "format", "pattern"} & schema.keys():
+    if {"enum", "const"} & schema.keys() or kind not in ("number", "integer", "string"):
         return None
-    if kind in ("number", "integer"):
-        numbers = sorted(n for n in stated_numbers(context) if _fits(n, schema))
-        return [int(n) if kind == "integer" or n.is_integer() else n for n in numbers][:MAX_CANDIDATES] or None
+    allows = validator(schema).is_valid
     if kind == "string":
-        words = TOKEN.findall(context)
-        longest = schema.get("maxLength", 10**6)
-        shortest = schema.get("minLength", 1)
-        seen: dict[str, None] = {}
-        for size in range(1, MAX_NGRAM + 1):
-            for start in range(len(words) - size + 1):
-                phrase = " ".join(words[start : start + size]).strip(".,;:'\"")
-                if shortest <= len(phrase) <= longest:
-                    seen.setdefault(phrase, None)
-        return list(seen)[:MAX_CANDIDATES] or None
-    return None
+        stated: Iterable[Any] = chain(_phrases(context), stated_dates(context) if schema.get("format") else [])
+    else:
+        stated = (int(n) if kind == "integer" or n.is_integer() else n for n in sorted(stated_numbers(context)))
+    choices: dict[Any, None] = {}
+    for value in stated:
+        if value not in choices and (kind != "string" or value) and allows(value):
+            choices[value] = None
+            if len(choices) == MAX_CANDIDATES:
+                break
+    return list(choices) or None
+
+
+CONNECTOR = r"(?:s|ed|d|ing)?\s*(?:(?:=|:|is|are|was|were|of|as|at|by|equals)\s*)?(?:(?:the|a|an)\s+)?"
+
+
+def _name_words(name: str) -> list[str]:
+    return re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", name)
+
+
+def named_choices(context: str, name: str, choices: list[Any]) -> list[Any]:
+    """The choices the context states right after the field's name: "radius of 4", "a=2", "Contact:
+    ops@x.example", "ended at 10:30". Several distinct ones mean the name does not settle it."""
+    words = _name_words(name)
+    if not words:
+        return []
+    label = re.compile(r"(?<![\w])" + r"[\s_-]?".join(map(re.escape, words)) + CONNECTOR, re.IGNORECASE)
+    named: list[Any] = []
+    for match in label.finditer(context):
+        after = context[match.end() :]
+        for choice in choices:
+            if isinstance(choice, str):
+                said = after.startswith(choice) and not after[len(choice) : len(choice) + 1].isalnum()
+            else:
+                number = NUMBER.match(after)
+                said = number is not None and float(number.group().replace(",", "")) == float(choice)
+            if said and choice not in named:
+                named.append(choice)
+    return named

@@ -26,7 +26,7 @@ def generation_messages(prompt: str, json_schema: dict[str, Any], context: str |
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "\n\n".join(parts)}]
 
 
-SEGMENT_SYSTEM = "Reply with one JSON object only."
+SEGMENT_SYSTEM = "JSON only."  # the decoder enforces the shape; every prompt token is charged
 TASK_CHARS = 200  # of the request's instruction: the sentences that concern the failing segments
 CONTEXT_CHARS = 360  # of the context: likewise
 WORD = re.compile(r"[A-Za-z0-9]{3,}")
@@ -83,8 +83,41 @@ def segment_messages(
         parts.append(f"Draft: {_compact(draft)[:300]}")
     for ask in asks:
         about = f" ({ask.description[:100]})" if ask.description else ""
-        parts.append(f"{ask.label!r}{about} is {_compact(ask.current)[:80]}, wrong: " + "; ".join(ask.feedback))
-    shown = _compact({"type": "object", "properties": {a.label: a.schema for a in asks}})
-    what = f"a correct {asks[0].label!r}" if len(asks) == 1 else "all of them correctly"
-    parts.append(f"Write {what} as one JSON object matching {shown}")
+        current = _compact(ask.current)[:80]
+        parts.append(
+            f"{ask.label}{about} = {current} is wrong: " + "; ".join(_said(f, ask.current) for f in ask.feedback)
+        )
+    fields = ", ".join(f"{_compact(ask.label)}: {shape(ask.schema)}" for ask in asks)
+    parts.append(f"Answer {{{fields}}}")
     return [{"role": "system", "content": SEGMENT_SYSTEM}, {"role": "user", "content": "\n".join(parts)}]
+
+
+SCORE = re.compile(r" \((?:best match|similarity) [0-9.]+\)")
+
+
+def _said(feedback: str, current: Any) -> str:
+    """The critic's message without what the prompt already shows: the value itself, similarity scores."""
+    feedback = SCORE.sub("", feedback)
+    if isinstance(current, str | int | float):  # "format: 'x' is not a 'date'" → "format: it is not a 'date'"
+        feedback = re.sub(rf"^((?:\w+: )?){re.escape(repr(current))}(?!\w)", r"\1it", feedback)
+    return feedback
+
+
+QUALIFIERS = ("format", "pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength")
+ENUM_SHOWN = 12
+
+
+def shape(schema: dict[str, Any]) -> str:
+    """A short sketch of what a segment may be (`2|4|5`, `string (format date)`), for the prompt only: the
+    decoder enforces the whole sub-schema, the model needs just the gist. Objects and arrays as JSON."""
+    if "const" in schema:
+        return _compact(schema["const"])
+    kinds = schema.get("type")
+    if isinstance(schema.get("enum"), list) and len(schema["enum"]) <= ENUM_SHOWN:
+        return "|".join(_compact(v) for v in schema["enum"])
+    # a long enum (values the source states, say) is left to the decoder: a few of them would mislead
+    if not isinstance(kinds, str | list) or {"object", "array"} & set(kinds if isinstance(kinds, list) else [kinds]):
+        return _compact(schema)
+    qualifiers = ", ".join(f"{key} {schema[key]}" for key in QUALIFIERS if key in schema)
+    kind = kinds if isinstance(kinds, str) else "|".join(kinds)
+    return f"{kind} ({qualifiers})" if qualifiers else kind

@@ -66,6 +66,11 @@ def subschema(schema: dict[str, Any], pointer: str) -> dict[str, Any]:
     return {**defs, **node} if defs and isinstance(node, dict) else node
 
 
+def field_name(pointer: str) -> str:
+    """The name of the field a pointer ends in ("/items/0/qty" → "qty", "/tags/3" → "tags")."""
+    return next((key for key in reversed(parts(pointer)) if not key.isdigit()), "")
+
+
 def get(document: Any, pointer: str, default: Any = None) -> Any:
     return jsonpointer.resolve_pointer(document, pointer, default=default)
 

@@ -1,38 +1,14 @@
 """Deterministic checks of a draft: parse, JSON Schema with formats; one verdict per failing pointer."""
 
-import re
-from functools import lru_cache
 from typing import Any
 
-import orjson
-from jsonschema import FormatChecker, ValidationError
-from jsonschema.protocols import Validator
-from jsonschema.validators import validator_for
+from jsonschema import ValidationError
 
 from schemas import Draft, Verdict
 from services.common.segments import join
+from services.common.validation import validator
 from services.critic.consistency import derived_pointers, rule_verdicts
 from services.critic.grounding import GroundingChecker
-
-FORMAT_CHECKER = FormatChecker()
-# jsonschema's own "email" check only looks for an "@"; require local@domain.tld.
-EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
-
-
-@FORMAT_CHECKER.checks("email")
-@FORMAT_CHECKER.checks("idn-email")
-def _is_email(instance: object) -> bool:
-    return not isinstance(instance, str) or EMAIL.fullmatch(instance) is not None
-
-
-@lru_cache(maxsize=512)
-def _validator(schema_json: bytes) -> Validator:
-    schema = orjson.loads(schema_json)
-    return validator_for(schema)(schema, format_checker=FORMAT_CHECKER)
-
-
-def validator(schema: dict[str, Any]) -> Validator:
-    return _validator(orjson.dumps(schema, option=orjson.OPT_SORT_KEYS))
 
 
 def _pointer(error: ValidationError) -> str:

@@ -14,11 +14,10 @@ from schemas import Critique, Draft, Ledger
 from services.common.budget import BudgetExceeded
 from services.common.drafting import CallResult, constrained_call
 from services.common.engines.base import Engine, Message
-from services.common.evidence import grounded_choices
 from services.common.prompts import SegmentAsk, generation_messages, segment_messages
 from services.common.segments import get, outermost, parts, patch, subschema
 from services.common.tiers import Tier
-from services.refiner.repairs import deterministic_repairs
+from services.refiner.repairs import context_choices, deterministic_repairs, untaken
 
 log = logging.getLogger("refinery.refiner")
 
@@ -27,6 +26,7 @@ log = logging.getLogger("refinery.refiner")
 class Segment:
     pointer: str
     schema: dict[str, Any]  # what the decoder is constrained to
+    stated: bool = False  # constrained to values the context states that break no rule
 
 
 def _shown(schema: dict[str, Any]) -> dict[str, Any]:
@@ -67,7 +67,7 @@ def segment_prompt(critique: Critique, output: Any, segments: list[Segment]) -> 
     ruled = [
         s.pointer
         for s in segments
-        if any(v.kind == "consistency" and v.pointer == s.pointer for v in critique.verdicts)
+        if not s.stated and any(v.kind == "consistency" and v.pointer == s.pointer for v in critique.verdicts)
     ]
     parents = {p.rsplit("/", 1)[0] for p in ruled}
     draft = None
@@ -132,22 +132,15 @@ def full_is_cheaper(critique: Critique, output: Any, segments: list[Segment], en
     return full < together
 
 
-def plan_segment(critique: Critique, output: Any, pointer: str) -> Segment | Any:
-    """The segment to decode for `pointer`; or, when the context allows exactly one value, that value."""
-    request = critique.request
-    sub = subschema(request.json_schema, pointer)
-    if request.context and any(v.kind == "grounding" and v.pointer == pointer for v in critique.verdicts):
-        choices = grounded_choices(request.context, sub)
-        if choices and len(choices) == 1:
-            return _Fixed(choices[0])  # no model needed
-        if choices:  # decode only values the context states: grounded by construction
-            sub = {**sub, "enum": choices}
-    return Segment(pointer, sub)
-
-
-@dataclass(frozen=True)
-class _Fixed:
-    value: Any
+def plan_segment(critique: Critique, output: Any, pointer: str) -> Segment:
+    """The segment to decode for `pointer`: its sub-schema, narrowed to the values the context states
+    where it has to come from there (refiner/repairs.py, `context_choices`)."""
+    sub = subschema(critique.request.json_schema, pointer)
+    choices = context_choices(critique, output, pointer)
+    if not choices:
+        return Segment(pointer, sub)
+    choices = untaken(choices, output, pointer)
+    return Segment(pointer, {**sub, "enum": choices}, stated=True)  # grounded and consistent by construction
 
 
 class _Round:
@@ -212,14 +205,7 @@ def refine(critique: Critique, engine: Engine, tier: Tier) -> Draft:
     output, needing_model = deterministic_repairs(critique) if parsed else (critique.output, critique.verdicts)
     critique = critique.model_copy(update={"verdicts": needing_model})
     pointers = outermost([v.pointer for v in needing_model])
-    segments: list[Segment] = []
-    if parsed and "" not in pointers:
-        for pointer in pointers:
-            planned = plan_segment(critique, output, pointer)
-            if isinstance(planned, _Fixed):
-                output = patch(output, pointer, planned.value)
-            else:
-                segments.append(planned)
+    segments = [plan_segment(critique, output, p) for p in pointers] if parsed and "" not in pointers else []
     whole = (not parsed or "" in pointers) or (
         len(segments) > 1 and full_is_cheaper(critique, output, segments, engine)
     )

@@ -5,11 +5,12 @@ import re
 from typing import Any
 
 import jsonpointer
-from jsonschema.validators import validator_for
 
 from schemas import Critique, GenerationRequest, Verdict
-from schemas.rules import MissingPath, RuleError, compile_rule
-from services.common.segments import get, parts, patch, subschema
+from schemas.rules import MissingPath, Rule, RuleError, compile_rule
+from services.common.evidence import grounded_choices, named_choices
+from services.common.segments import field_name, get, join, parts, patch, subschema
+from services.common.validation import validator
 
 MISSING = object()
 
@@ -74,6 +75,24 @@ def drop_ungrounded(output: Any, schema: dict[str, Any], pointer: str) -> bool:
     return True
 
 
+def holds(rules: list[Rule], output: Any, *, unknown: bool = False) -> bool:
+    """Every rule holds on `output`; a rule that cannot be evaluated there counts as `unknown`."""
+    for rule in rules:
+        try:
+            if not rule.holds(output):
+                return False
+        except (MissingPath, TypeError, ValueError, ZeroDivisionError, OverflowError):
+            if not unknown:
+                return False
+    return True
+
+
+def reads(rule: Rule, pointer: str) -> bool:
+    return any(
+        path == pointer or pointer.startswith(path + "/") or path.startswith(pointer + "/") for path in rule.paths
+    )
+
+
 def compute_from_rules(output: Any, request: GenerationRequest, pointer: str) -> bool:
     """A field a rule defines (`total == sum(items[*].price)`) is computed, not generated: patched in
     when the value fits the field's schema and every rule blaming the field then holds."""
@@ -88,30 +107,84 @@ def compute_from_rules(output: Any, request: GenerationRequest, pointer: str) ->
             continue
         if isinstance(value, float) and value.is_integer() and sub.get("type") == "integer":
             value = int(value)
-        candidate = patch(copy.deepcopy(output), pointer, value)
-        try:
-            consistent = all(r.holds(candidate) for r in rules)
-        except (MissingPath, TypeError, ValueError, ZeroDivisionError, OverflowError):
-            consistent = False
-        if consistent and validator_for(sub)(sub).is_valid(value):
+        if holds(rules, patch(copy.deepcopy(output), pointer, value)) and validator(sub).is_valid(value):
             patch(output, pointer, value)
             return True
     return False
+
+
+def context_choices(critique: Critique, output: Any, pointer: str) -> list[Any] | None:
+    """The values the context states that could fix `pointer`, or None to leave it to an open decode.
+
+    With a context, a fact has to come from it (the critic checks that), so a failing number, or a string
+    with a format or pattern, is chosen among the stated values that the sub-schema allows and that break
+    none of the request's rules reading the field. A free-text string only when it failed grounding."""
+    request = critique.request
+    sub = subschema(request.json_schema, pointer)
+    kinds = {v.kind for v in critique.verdicts if v.pointer == pointer}
+    free_text = sub.get("type") == "string" and not {"format", "pattern"} & sub.keys()
+    if not request.context or not kinds or (free_text and "grounding" not in kinds):
+        return None
+    choices = grounded_choices(request.context, sub)
+    rules = [rule for rule in map(compile_rule, request.rules) if reads(rule, pointer)]
+    if choices and rules:
+        choices = [c for c in choices if holds(rules, patch(copy.deepcopy(output), pointer, c), unknown=True)]
+    return choices or None
+
+
+def values_elsewhere(output: Any, pointer: str, at: str = "") -> list[Any]:
+    """The scalar values of the output outside `pointer` (values other fields already state)."""
+    if at == pointer:
+        return []
+    if isinstance(output, dict):
+        return [v for key, child in output.items() for v in values_elsewhere(child, pointer, join(at, key))]
+    if isinstance(output, list):
+        return [v for index, child in enumerate(output) for v in values_elsewhere(child, pointer, join(at, index))]
+    return [] if isinstance(output, bool) or output is None else [output]
+
+
+def untaken(choices: list[Any], output: Any, pointer: str) -> list[Any]:
+    """The choices no other field holds yet, if any: two fields rarely state the same fact."""
+    taken = values_elsewhere(output, pointer)
+    return [c for c in choices if c not in taken] or choices
+
+
+def settle_from_context(critique: Critique, output: Any, pointer: str) -> bool:
+    """Patch in the value the context settles: the one stated value that fits; of several, the one stated
+    right after the field's name ("radius of 4", "a=2", "Contact: ops@x.example"), else the one no other
+    field already holds. The one value another field holds is not forced on an optional field."""
+    choices = context_choices(critique, output, pointer)
+    if not choices:
+        return False
+    if len(choices) > 1:
+        named = named_choices(critique.request.context or "", field_name(pointer), choices)
+        choices = named if len(named) == 1 else untaken(choices, output, pointer)
+    elif choices[0] in values_elsewhere(output, pointer) and droppable(output, critique.request.json_schema, pointer):
+        return False
+    if len(choices) != 1:
+        return False
+    patch(output, pointer, choices[0])
+    return True
 
 
 def deterministic_repairs(critique: Critique) -> tuple[Any, list[Verdict]]:
     """(patched output, verdicts still needing the model)."""
     output = copy.deepcopy(critique.output)
     schema = critique.request.json_schema
-    remaining = []
+    remaining, settled = [], set()
     for verdict in critique.verdicts:
+        if verdict.pointer in settled:
+            continue
         if verdict.code == "additionalProperties" and drop_extra_properties(output, schema, verdict.pointer):
             continue
         if verdict.kind == "consistency" and compute_from_rules(output, critique.request, verdict.pointer):
             continue
-        if verdict.kind == "grounding" and (
-            get(output, verdict.pointer, MISSING) is MISSING or drop_ungrounded(output, schema, verdict.pointer)
-        ):
-            continue  # omitted now, or already gone with an omitted parent
+        if verdict.kind == "grounding" and get(output, verdict.pointer, MISSING) is MISSING:
+            continue  # already gone with an omitted parent
+        if settle_from_context(critique, output, verdict.pointer):
+            settled.add(verdict.pointer)
+            continue
+        if verdict.kind == "grounding" and drop_ungrounded(output, schema, verdict.pointer):
+            continue
         remaining.append(verdict)
     return output, remaining
