@@ -219,3 +219,12 @@ def test_a_value_another_field_holds_is_neither_forced_on_an_optional_field_nor_
     assert "gravity" not in draft.output  # 5 is the time, not the gravity: the optional field is omitted
     assert plan_segment(before, {"time": 5, "num": 7, "other": 2}, "/num").schema["enum"] == [40, 50]
     assert draft.output["num"] in {2, 40, 50}  # stated ("two" included), and not the 5 the time holds
+
+
+def test_a_value_is_taken_only_when_other_fields_hold_it_as_often_as_the_context_states_it() -> None:
+    from services.refiner.repairs import untaken
+
+    output = {"width": 5, "height": 7}
+    assert untaken([5, 2024], output, "/height", "A 5 cm square, made in 2024.") == [2024]
+    assert untaken([5, 2024], output, "/height", "A 5 by 5 square, made in 2024.") == [5, 2024]
+    assert untaken([5], output, "/height", "A 5 cm square.") == []

@@ -18,11 +18,13 @@ from tests.otlp_receiver import Receiver, SpanRecord
 pytestmark = pytest.mark.broker
 PRODUCER, CONSUMER, CLIENT = 4, 5, 3  # OTLP span kinds
 
-# Greedy SmolLM2 writes "<EMAIL>" here, the critic fails its format, and the refiner gets two rounds.
+# Greedy SmolLM2 writes a broken email here and the critic fails its format. The context states two
+# addresses, so the context alone does not settle it: the refiner's model chooses (one model call).
 REFINED = {
     "id": "otel-refined",
     "prompt": "Extract the contact details of the person who wrote this signature.",
-    "context": "Best regards,\nMargaret Hamilton\nmargaret.hamilton@example.org | +1 617 555 0199",
+    "context": "Best regards,\nMargaret Hamilton\nmargaret.hamilton@example.org | +1 617 555 0199\n"
+    "Office: apollo-office@example.org",
     "schema": {
         "type": "object",
         "properties": {

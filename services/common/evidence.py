@@ -46,6 +46,15 @@ def stated_numbers(context: str) -> set[float]:
     return numbers | {float(v) for w, v in SPELLED.items() if re.search(rf"\b{w}\b", context, re.IGNORECASE)}
 
 
+def times_stated(context: str, value: Any) -> int:
+    """How often the context states a value (at least once: it was found there in some form)."""
+    if isinstance(value, str):
+        return max(1, context.count(value))
+    said = sum(float(m.replace(",", "")) == float(value) for m in NUMBER.findall(context))
+    spelled = sum(len(re.findall(rf"\b{w}\b", context, re.IGNORECASE)) for w, v in SPELLED.items() if v == value)
+    return max(1, said + spelled)
+
+
 def date_forms(value: str) -> list[str]:
     try:
         day = datetime.fromisoformat(value.replace("Z", "+00:00")).date() if "T" in value else date.fromisoformat(value)

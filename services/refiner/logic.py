@@ -31,10 +31,7 @@ class Segment:
 
 def _shown(schema: dict[str, Any]) -> dict[str, Any]:
     """The sub-schema as shown in the prompt: `$defs` are for the decoder, not worth the tokens."""
-    shown = {k: v for k, v in schema.items() if k not in ("$defs", "definitions", "description", "title")}
-    if isinstance(shown.get("enum"), list) and len(shown["enum"]) > 12:
-        shown["enum"] = [*shown["enum"][:12], "…"]  # the decoder enforces them all; the prompt needs a taste
-    return shown
+    return {k: v for k, v in schema.items() if k not in ("$defs", "definitions", "description", "title")}
 
 
 def feedback_for(critique: Critique, pointer: str) -> list[str]:
@@ -139,7 +136,7 @@ def plan_segment(critique: Critique, output: Any, pointer: str) -> Segment:
     choices = context_choices(critique, output, pointer)
     if not choices:
         return Segment(pointer, sub)
-    choices = untaken(choices, output, pointer)
+    choices = untaken(choices, output, pointer, critique.request.context or "") or choices
     return Segment(pointer, {**sub, "enum": choices}, stated=True)  # grounded and consistent by construction
 
 

@@ -2,13 +2,14 @@
 
 import copy
 import re
+from collections import Counter
 from typing import Any
 
 import jsonpointer
 
 from schemas import Critique, GenerationRequest, Verdict
 from schemas.rules import MissingPath, Rule, RuleError, compile_rule
-from services.common.evidence import grounded_choices, named_choices
+from services.common.evidence import grounded_choices, named_choices, times_stated
 from services.common.segments import field_name, get, join, parts, patch, subschema
 from services.common.validation import validator
 
@@ -143,23 +144,26 @@ def values_elsewhere(output: Any, pointer: str, at: str = "") -> list[Any]:
     return [] if isinstance(output, bool) or output is None else [output]
 
 
-def untaken(choices: list[Any], output: Any, pointer: str) -> list[Any]:
-    """The choices no other field holds yet, if any: two fields rarely state the same fact."""
-    taken = values_elsewhere(output, pointer)
-    return [c for c in choices if c not in taken] or choices
+def untaken(choices: list[Any], output: Any, pointer: str, context: str) -> list[Any]:
+    """The choices other fields do not already hold as often as the context states them: two fields
+    rarely state the same fact ("a 5 by 5 square" states 5 twice, so one side holding 5 leaves one)."""
+    held = Counter(values_elsewhere(output, pointer))
+    return [c for c in choices if held[c] < times_stated(context, c)]
 
 
 def settle_from_context(critique: Critique, output: Any, pointer: str) -> bool:
     """Patch in the value the context settles: the one stated value that fits; of several, the one stated
-    right after the field's name ("radius of 4", "a=2", "Contact: ops@x.example"), else the one no other
-    field already holds. The one value another field holds is not forced on an optional field."""
+    right after the field's name ("radius of 4", "a=2", "Contact: ops@x.example"), else the one other
+    fields do not hold yet. The one value other fields hold is not forced on an optional field."""
+    context = critique.request.context or ""
     choices = context_choices(critique, output, pointer)
     if not choices:
         return False
+    free = untaken(choices, output, pointer, context)
     if len(choices) > 1:
-        named = named_choices(critique.request.context or "", field_name(pointer), choices)
-        choices = named if len(named) == 1 else untaken(choices, output, pointer)
-    elif choices[0] in values_elsewhere(output, pointer) and droppable(output, critique.request.json_schema, pointer):
+        named = named_choices(context, field_name(pointer), choices)
+        choices = named if len(named) == 1 else free
+    elif not free and droppable(output, critique.request.json_schema, pointer):
         return False
     if len(choices) != 1:
         return False
