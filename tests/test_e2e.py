@@ -168,7 +168,8 @@ def test_cli_batch_writes_results_in_input_order(stack: Stack, tmp_path: Path, s
 
 
 def test_grounding_and_rules_close_the_loop_over_kafka(settings: Settings) -> None:
-    """SmolLM2 answers 10 for "the factorial of 5": the critic flags it as ungrounded, the refiner fixes it."""
+    """SmolLM2 answers 10 for "the factorial of 5": the critic flags it as ungrounded, and the refiner fixes
+    it from the context with no model call. Likewise the email SmolLM2 garbles in a signature."""
     from schemas.rules import compile_rule
 
     grounded = make_request(
@@ -195,9 +196,27 @@ def test_grounding_and_rules_close_the_loop_over_kafka(settings: Settings) -> No
         budget={"max_tokens": 3000},
         tier="small",
     )
-    grounded_result, ruled_result = batch([orjson.dumps(grounded), orjson.dumps(ruled)], settings)
+    formatted = make_request(
+        id="format-1",
+        prompt="Extract the contact details of the person who wrote this signature.",
+        context="Best regards,\nMargaret Hamilton\nmargaret.hamilton@example.org | +1 617 555 0199",
+        schema={
+            "type": "object",
+            "properties": {"name": {"type": "string"}, "email": {"type": "string", "format": "email"}},
+            "required": ["name", "email"],
+        },
+        budget={"max_tokens": 1500},
+        tier="small",
+    )
+    grounded_result, ruled_result, formatted_result = batch(
+        [orjson.dumps(grounded), orjson.dumps(ruled), orjson.dumps(formatted)], settings
+    )
     assert grounded_result.status is ResultStatus.accepted, grounded_result.verdicts
-    assert grounded_result.output == {"number": 5}
+    assert grounded_result.output == {"number": 5} and grounded_result.rounds == 1
+    assert formatted_result.status is ResultStatus.accepted, formatted_result.verdicts
+    assert formatted_result.output["email"] == "margaret.hamilton@example.org" and formatted_result.rounds == 1
+    for settled in (grounded_result, formatted_result):  # settled from the context: no refiner model call
+        assert [e.stage for e in settled.ledger.entries] == ["classifier", "generator", "critic", "critic"]
     critic_entries = [e for e in grounded_result.ledger.entries if e.stage == "critic"]
     assert len(critic_entries) == grounded_result.rounds + 1
     assert all(e.model == "validators+all-MiniLM-L6-v2-int8" for e in critic_entries)
