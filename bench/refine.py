@@ -25,7 +25,7 @@ from services.client.datasets import bfcl_correct, bfcl_requests
 from services.common.drafting import constrained_call
 from services.common.encoder import SentenceEncoder
 from services.common.engines.registry import build_engine
-from services.common.segments import patch
+from services.common.segments import get, patch
 from services.common.settings import Settings
 from services.common.tiers import load_tiers
 from services.critic.decide import decide
@@ -183,6 +183,8 @@ def run_seeded_refinement(engine, tier, grounding) -> dict:
     """One refinement round on each seeded error the model can be asked to fix: fixed rate per kind,
     segment tokens vs regenerating the whole output with the same feedback."""
     fixed = {k: [0, 0] for k in KINDS}
+    restored = {k: 0 for k in KINDS}
+    rows = []
     tally = TokenTally()
     for task in TASKS:
         for kind, pointer, value in task["seeds"]:
@@ -205,10 +207,24 @@ def run_seeded_refinement(engine, tier, grounding) -> dict:
             tally.add(refined.ledger.tokens, full_regeneration_tokens(decision.critique, engine, tier))
             still = [v for v in check_draft(refined, grounding) if v.severity == "error" and v.pointer == pointer]
             fixed[kind][0] += not still
+            restored[kind] += get(refined.output, pointer) == get(task["gold"], pointer)
+            rows.append(
+                {
+                    "task": task["id"],
+                    "kind": kind,
+                    "pointer": pointer,
+                    "seeded": value,
+                    "refined": get(refined.output, pointer),
+                    "gold": get(task["gold"], pointer),
+                    "model_tokens": refined.ledger.tokens,
+                }
+            )
             fixed[kind][1] += 1
     return {
         "fixed_in_one_round": {k: round(a / b, 4) if b else None for k, (a, b) in fixed.items()},
+        "gold_restored_in_one_round": {k: round(restored[k] / b, 4) if b else None for k, (_, b) in fixed.items()},
         **tally.report(),
+        "rows": rows,
         "tally": tally,
     }
 

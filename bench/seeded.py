@@ -52,6 +52,7 @@ TASKS: list[dict[str, Any]] = [
             ("format", "/email", "margaret at example"),
             ("consistency", "/total", 91.0),
             ("grounding", "/customer", "Katherine Johnson"),
+            ("grounding", "/number", "90.00"),  # the total's value, copied
         ],
     },
     {
@@ -202,6 +203,7 @@ TASKS: list[dict[str, Any]] = [
             ("format", "/end", "2026-13-30"),
             ("consistency", "/deposit", 3000),
             ("grounding", "/tenant", "Charles Babbage"),
+            ("grounding", "/notice_months", 2900),  # the deposit's value, copied
         ],
     },
     {

@@ -13,8 +13,10 @@ MINUTES = (
 
 def test_numbers_are_read_as_stated_not_as_minus_signs_of_identifiers() -> None:
     numbers = stated_numbers(MINUTES)
-    assert {204.0, 2025.0, 9.0, 10.0, 30.0, 2.0} <= numbers  # "twice" counts as 2
-    assert not {-204.0, -1.0, -20.0} & numbers  # "SH-204", "2025-01-20" are not negative numbers
+    assert {2025.0, 14.0, 2.0} <= numbers  # "twice" counts as 2
+    assert not {-204.0, 204.0, -1.0, -20.0} & numbers  # "SH-204" is a name; "2025-01-20" a date
+    assert not {1.0, 20.0, 9.0, 10.0, 30.0} & numbers  # dates and clock times state no numbers
+    assert stated_numbers("Opened 2025-02-03T10:15:00Z, 3 times.") == {3.0}
     assert stated_numbers("a = -3, b=-11 and 1,200 kg") == {-3.0, -11.0, 1200.0}
 
 
@@ -32,7 +34,7 @@ def test_dates_written_in_words_are_offered_in_iso_form() -> None:
         ({"type": "string", "format": "date"}, ["2025-01-20", "2025-03-14"]),
         ({"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"}, ["09:00", "10:30"]),
         ({"type": "string", "pattern": "^SH-[0-9]+$"}, ["SH-204"]),
-        ({"type": "integer", "minimum": 100, "maximum": 999}, [204]),
+        ({"type": "integer", "minimum": 10, "maximum": 999}, [14]),  # not 2025, nor SH-204's digits
         ({"type": "string", "format": "email", "enum": ["a@b.example"]}, None),  # already a choice
         ({"type": "array"}, None),
         ({"type": "string", "format": "uri"}, None),  # the context states none
@@ -55,6 +57,18 @@ def test_stated_values_are_those_the_sub_schema_allows_formats_included(schema: 
         ("Radius 5 here, radius 7 there.", "radius", [5, 7], [5, 7]),  # two: the name does not settle it
         ("A triangle with sides 4 and 5.", "x", [4, 5], []),
         ("Endless 10:30 ends.", "end", ["10:30"], []),  # a longer word is not the name
+        ("Total due: 120.00 GBP", "total", [3, 120], [120]),  # a label's own words before its colon
+        ("INVOICE No. INV-7, order nr. 12", "invoice_number", ["INV-7", "12"], ["INV-7"]),  # "No." for number
+        ("Order nr. 12", "order_number", [12], [12]),
+        ("The total was paid in 2 parts: 60 each.", "total", [2, 60], []),  # a sentence, not a label
+        ("Bake for 30 minutes in 2 tins.", "minutes", [2, 30], [30]),  # a number right before the name
+        (
+            "Lease: tenant Ada Byron rents Flat 3.",
+            "tenant",
+            ["Ada", "Ada Byron", "Ada Byron rents", "Flat"],
+            ["Ada Byron"],
+        ),
+        ("Summary: the job failed.", "summary", ["job", "job failed"], ["job", "job failed"]),  # no name: unsettled
     ],
 )
 def test_a_value_stated_right_after_the_field_name(context: str, name: str, choices: list, named: list) -> None:

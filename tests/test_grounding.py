@@ -73,7 +73,40 @@ def test_number_and_date_forms() -> None:
 def test_a_stated_number_given_to_the_wrong_field_is_not_grounded(checker: GroundingChecker) -> None:
     schema = {"type": "object", "properties": {k: {"type": "integer"} for k in ("a", "b", "c", "sides")}}
     context = "Solve a quadratic equation where a=2, b=6, and c=5 for a shape with 4 sides."
-    verdicts = checker.verdicts({"a": 2, "b": 2, "c": 5, "sides": 5}, schema, context, set())
+    verdicts = checker.verdicts({"a": 2, "b": 2, "c": 5, "sides": 4}, schema, context, set())
     assert [(v.pointer, v.message) for v in verdicts] == [("/b", "the context gives b as 6, not 2")]
-    # not named right after the field ("4 sides"): any stated number is as good as the context can tell
-    assert checker.verdicts({"a": 2, "b": 6, "c": 5, "sides": 2}, schema, context, set()) == []
+    assert checker.verdicts({"a": 2, "b": 6, "c": 5, "sides": 4}, schema, context, set()) == []
+    # a number right before the name names it too ("4 sides")
+    verdicts = checker.verdicts({"a": 2, "b": 6, "c": 5, "sides": 5}, schema, context, set())
+    assert [(v.pointer, v.message) for v in verdicts] == [("/sides", "the context gives sides as 4, not 5")]
+
+
+def test_a_value_the_context_states_once_for_another_field_is_not_grounded(checker: GroundingChecker) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"invoice_number": {"type": "string"}, "total": {"type": "number"}, "paid": {"type": "number"}},
+    }
+    context = "INVOICE No. INV-2024-0042\nTotal due: 120.00 GBP. Paid so far: 120.00 GBP."
+    good = {"invoice_number": "INV-2024-0042", "total": 120.0, "paid": 120.0}  # stated twice: both may hold it
+    assert checker.verdicts(good, schema, context, set()) == []
+    copied = {"invoice_number": "120.00", "total": 120.0, "paid": 120.0}
+    assert [(v.pointer, v.message) for v in checker.verdicts(copied, schema, context, set())] == [
+        (
+            "/invoice_number",
+            "the context states 120.0 for total, paid, not for invoice_number; use the value it states for this field",
+        )
+    ]
+    # no field is named with the shared value: the context does not say whose it is
+    assert checker.verdicts({"x": "7", "y": 7}, {"type": "object"}, "It costs 7 and weighs little.", set()) == []
+
+
+def test_a_decoding_loop_is_not_grounded_by_its_words(checker: GroundingChecker) -> None:
+    schema = {"type": "object", "properties": {"attendees": {"type": "array", "items": {"type": "string"}}}}
+    context = "The budget committee met at 09:00; 3 members came: Mary Jackson and Christine Darden chaired."
+    loop = "the committee was not a committee but the committee was a committee that met the committee"
+    output = {"attendees": ["Mary Jackson", "Christine Darden", loop, "3", "3", "3"]}
+    verdicts = checker.verdicts(output, schema, context, set())
+    assert sorted(v.pointer for v in verdicts) == ["/attendees/2", "/attendees/4", "/attendees/5"]
+    assert all("repeats an earlier item" in v.message for v in verdicts if v.pointer != "/attendees/2")
+    # the context stating a value twice allows two items holding it
+    assert checker.verdicts({"attendees": ["Ada", "Ada"]}, schema, "Ada met Ada.", set()) == []

@@ -9,7 +9,8 @@ from typing import Any
 
 from services.common.validation import validator
 
-NUMBER = re.compile(r"(?<![\w.])(?:[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?)")  # not "-204" in "SH-204"
+# A number on its own: "SH-204" is a name (neither -204 nor 204), "1,200" is 1200.
+NUMBER = re.compile(r"(?<![\w.])(?<![A-Za-z]-)(?:[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?)")
 WORD = re.compile(r"[a-z0-9]+")
 TOKEN = re.compile(r"[\w@.+'/:-]+")  # words, numbers, emails, times, URLs
 SPELLED = {
@@ -33,6 +34,11 @@ SPELLED = {
     "twenty": 20,
     "hundred": 100,
 }
+# Dates and clock times state a day and a time, not numbers: "2025-01-20" does not state 1 or 20.
+DATE_OR_TIME = re.compile(
+    r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"  # ISO date, date-time
+    r"|\b\d{1,2}:\d{2}(?::\d{2})?\b"  # clock time
+)
 MAX_NGRAM = 6
 MAX_CANDIDATES = 400
 
@@ -41,16 +47,28 @@ def normalise(text: str) -> str:
     return " ".join(WORD.findall(text.lower()))
 
 
+def _numbers(context: str) -> list[float]:
+    return [float(m.replace(",", "")) for m in NUMBER.findall(DATE_OR_TIME.sub(" ", context))]
+
+
+def as_stated(value: Any) -> Any:
+    """A value in the form the context states it: a number, written as a number or a string, is a float."""
+    if isinstance(value, str) and (number := NUMBER.fullmatch(value.strip())):
+        return float(number.group().replace(",", ""))
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
 def stated_numbers(context: str) -> set[float]:
-    numbers = {float(m.replace(",", "")) for m in NUMBER.findall(context)}
+    numbers = set(_numbers(context))
     return numbers | {float(v) for w, v in SPELLED.items() if re.search(rf"\b{w}\b", context, re.IGNORECASE)}
 
 
 def times_stated(context: str, value: Any) -> int:
     """How often the context states a value (at least once: it was found there in some form)."""
+    value = as_stated(value)
     if isinstance(value, str):
         return max(1, context.count(value))
-    said = sum(float(m.replace(",", "")) == float(value) for m in NUMBER.findall(context))
+    said = sum(n == value for n in _numbers(context))
     spelled = sum(len(re.findall(rf"\b{w}\b", context, re.IGNORECASE)) for w, v in SPELLED.items() if v == value)
     return max(1, said + spelled)
 
@@ -117,29 +135,55 @@ def grounded_choices(context: str, schema: dict[str, Any]) -> list[Any] | None:
     return list(choices) or None
 
 
-CONNECTOR = r"(?:s|ed|d|ing)?\s*(?:(?:=|:|is|are|was|were|of|as|at|by|equals)\s*)?(?:(?:the|a|an)\s+)?"
+# After the name: a suffix, then a connector ("radius of", "a =") or a label's own words and colon
+# ("Total due: 120.00"), then perhaps an article.
+CONNECTOR = (
+    r"(?:s|ed|d|ing)?(?:(?:\s+[a-z]+){1,2}\s*[:=]\s*|\s*(?:(?:=|:|is|are|was|were|of|as|at|by|equals)\s*)?)"
+    r"(?:(?:the|a|an)\s+)?#?"
+)
+ABBREVIATIONS = {"number": r"(?:number|no\.|nr\.|num\.?|#)"}  # "Invoice No. INV-7"
 
 
 def _name_words(name: str) -> list[str]:
     return re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", name)
 
 
+def _word_pattern(word: str) -> str:
+    return ABBREVIATIONS.get(word.lower(), re.escape(word))
+
+
+def _proper_name(phrase: str) -> bool:
+    return all(word[:1].isupper() for word in phrase.split())
+
+
 def named_choices(context: str, name: str, choices: list[Any]) -> list[Any]:
-    """The choices the context states right after the field's name: "radius of 4", "a=2", "Contact:
-    ops@x.example", "ended at 10:30". Several distinct ones mean the name does not settle it."""
+    """The choices the context states right after the field's name ("radius of 4", "a=2", "Contact:
+    ops@x.example", "tenant Ada Byron rents": the proper name, not the words after it), or a number
+    right before it ("30 minutes"). Several distinct ones mean the name does not settle it."""
     words = _name_words(name)
     if not words:
         return []
-    label = re.compile(r"(?<![\w])" + r"[\s_-]?".join(map(re.escape, words)) + CONNECTOR, re.IGNORECASE)
+    spelled = r"[\s_-]?".join(map(_word_pattern, words))
+    label = re.compile(r"(?<![\w])" + spelled + CONNECTOR, re.IGNORECASE)
     named: list[Any] = []
     for match in label.finditer(context):
         after = context[match.end() :]
-        for choice in choices:
-            if isinstance(choice, str):
-                said = after.startswith(choice) and not after[len(choice) : len(choice) + 1].isalnum()
-            else:
-                number = NUMBER.match(after)
-                said = number is not None and float(number.group().replace(",", "")) == float(choice)
-            if said and choice not in named:
-                named.append(choice)
+        number = NUMBER.match(after)
+        stated = float(number.group().replace(",", "")) if number else None
+        said = [
+            choice
+            for choice in choices
+            if (
+                after.startswith(choice) and not after[len(choice) : len(choice) + 1].isalnum()
+                if isinstance(choice, str)
+                else stated == float(choice)
+            )
+        ]
+        if len(said) > 1 and all(isinstance(c, str) for c in said):  # "Ada", "Ada Byron", "Ada Byron rents"
+            names = [c for c in said if _proper_name(c)]
+            said = [max(names, key=len)] if names else said
+        named += [c for c in said if c not in named]
+    unit = re.compile(r"(" + NUMBER.pattern + r")\s*" + spelled + r"(?:s|es)?\b", re.IGNORECASE)
+    before = {float(m.group(1).replace(",", "")) for m in unit.finditer(DATE_OR_TIME.sub(" ", context))}
+    named += [c for c in choices if not isinstance(c, str) and float(c) in before and c not in named]
     return named

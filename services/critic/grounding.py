@@ -2,20 +2,31 @@
 
 A second model, different from the generator, judges what string matching cannot: MiniLM sentence
 embeddings (services/common/encoder.py). A leaf value is grounded when
-- a number equals a number in the context (small counts spelled out, "two", "dozen", count as stated)
-  and, where the context states numbers right after the field's name ("b=6", "radius of 4"), one of
-  those: a stated number given to the wrong field is not grounded;
-- a string, normalised, occurs in the normalised context, or ≥ 80 % of its words do; a date in ISO form
-  matches the same date written the usual ways;
-- otherwise, its embedding is within `threshold` cosine of the best-matching context passage.
+- a number equals a number in the context (small counts spelled out, "two", "dozen", count as stated;
+  dates and clock times state none) and, where the context names the field's numbers ("b=6", "radius
+  of 4", "30 minutes"), one of those: a stated number given to the wrong field is not grounded;
+- a string, normalised, occurs in the normalised context, or ≥ 80 % of its words do (unless it repeats
+  itself like a decoding loop); a date in ISO form matches the same date written the usual ways;
+- otherwise, its embedding is within `threshold` cosine of the best-matching context passage;
+and no value is held by more fields, or more items of one array, than the context states it, where the
+context names the field it belongs to ("Total due: 120.00" is the total's, not the invoice number's).
 Enum/const values, booleans, nulls and rule-derived fields are choices or computations, not claims."""
 
+from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
 from schemas import Verdict
 from services.common.encoder import SentenceEncoder
-from services.common.evidence import date_forms, named_choices, normalise, passages, stated_numbers
+from services.common.evidence import (
+    as_stated,
+    date_forms,
+    named_choices,
+    normalise,
+    passages,
+    stated_numbers,
+    times_stated,
+)
 from services.common.segments import field_name, join, subschema
 
 
@@ -54,6 +65,72 @@ def number_problem(value: float, name: str, context: str, numbers: set[float]) -
     return None
 
 
+def shared_value_problems(found: list[tuple[str, str | float]], context: str) -> list[Verdict]:
+    """A value held by more fields than the context states it, where the context names the field it
+    belongs to: the other fields took it by mistake (the model copied the total into the invoice number)."""
+    holders: dict[str | float, list[str]] = defaultdict(list)
+    raw = dict(found)
+    for pointer, value in found:
+        holders[as_stated(value)].append(pointer)
+    verdicts = []
+    for value, pointers in holders.items():
+        if len(pointers) <= times_stated(context, value):
+            continue
+        owners = [p for p in pointers if named_choices(context, field_name(p), [value])]
+        if not owners or len(owners) == len(pointers):
+            continue  # the context does not say whose it is
+        owner_names = ", ".join(field_name(p) for p in owners)
+        stated = raw[owners[0]]
+        for pointer in pointers:
+            if pointer not in owners:
+                verdicts.append(
+                    Verdict(
+                        pointer=pointer,
+                        kind="grounding",
+                        code="grounding",
+                        message=f"the context states {stated!r} for {owner_names}, not for {field_name(pointer)}; "
+                        "use the value it states for this field",
+                    )
+                )
+    return verdicts
+
+
+def _arrays(output: Any, pointer: str = "") -> Iterator[tuple[str, list[Any]]]:
+    if isinstance(output, dict):
+        for key, value in output.items():
+            yield from _arrays(value, join(pointer, key))
+    elif isinstance(output, list):
+        yield pointer, output
+        for index, value in enumerate(output):
+            yield from _arrays(value, join(pointer, index))
+
+
+def repeated_items(output: Any, schema: dict[str, Any], context: str, derived: set[str]) -> list[Verdict]:
+    """Array items that repeat a value more often than the context states it (["Mary", "3", "3", "3"]: a
+    small model's decoding loop); the first occurrences stand. Enum items are choices, not claims."""
+    verdicts = []
+    for parent, items in _arrays(output):
+        seen: dict[Any, int] = defaultdict(int)
+        for index, value in enumerate(items):
+            pointer = join(parent, index)
+            if not isinstance(value, str | int | float) or isinstance(value, bool) or pointer in derived:
+                continue
+            if {"enum", "const"} & subschema(schema, pointer).keys():
+                continue
+            seen[as_stated(value)] += 1
+            if seen[as_stated(value)] > (stated := times_stated(context, value)):
+                verdicts.append(
+                    Verdict(
+                        pointer=pointer,
+                        kind="grounding",
+                        code="grounding",
+                        message=f"{value!r} repeats an earlier item; the context states it {stated} time(s): "
+                        "give another item it states, or fewer items",
+                    )
+                )
+    return verdicts
+
+
 class GroundingChecker:
     def __init__(self, encoder: SentenceEncoder, threshold: float = 0.7) -> None:
         self.encoder = encoder
@@ -65,9 +142,8 @@ class GroundingChecker:
         words = set(text.split())
         unresolved: list[tuple[str, str]] = []
         verdicts: list[Verdict] = []
-        for pointer, value in claims(output, schema):
-            if pointer in derived:
-                continue
+        found = [(p, v) for p, v in claims(output, schema) if p not in derived]
+        for pointer, value in found:
             if isinstance(value, int | float):
                 problem = number_problem(value, field_name(pointer), context, numbers)
                 if problem:
@@ -77,9 +153,15 @@ class GroundingChecker:
             if not norm or norm in text or any(form in text for form in date_forms(value)):
                 continue
             value_words = norm.split()
-            if sum(w in words for w in value_words) / len(value_words) >= 0.8:
+            repetitive = len(value_words) >= 8 and len(set(value_words)) < len(value_words) / 2  # a decoding loop
+            if not repetitive and sum(w in words for w in value_words) / len(value_words) >= 0.8:
                 continue
             unresolved.append((pointer, value))
+        open_to_doubt = {v.pointer for v in verdicts} | {p for p, _ in unresolved}
+        held = [(p, v) for p, v in claims(output, schema) if p not in open_to_doubt]  # rule-derived ones too
+        verdicts += [v for v in shared_value_problems(held, context) if v.pointer not in derived]
+        flagged = {v.pointer for v in verdicts}
+        verdicts += [v for v in repeated_items(output, schema, context, derived) if v.pointer not in flagged]
         if unresolved:
             windows = passages(context)
             similarity = self.encoder.encode([v for _, v in unresolved]) @ self.encoder.encode(windows).T

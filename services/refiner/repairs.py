@@ -9,7 +9,7 @@ import jsonpointer
 
 from schemas import Critique, GenerationRequest, Verdict
 from schemas.rules import MissingPath, Rule, RuleError, compile_rule
-from services.common.evidence import grounded_choices, named_choices, times_stated
+from services.common.evidence import as_stated, grounded_choices, named_choices, times_stated
 from services.common.segments import field_name, get, join, parts, patch, subschema
 from services.common.validation import validator
 
@@ -133,35 +133,42 @@ def context_choices(critique: Critique, output: Any, pointer: str) -> list[Any] 
     return choices or None
 
 
-def values_elsewhere(output: Any, pointer: str, at: str = "") -> list[Any]:
-    """The scalar values of the output outside `pointer` (values other fields already state)."""
-    if at == pointer:
+def values_elsewhere(output: Any, pointer: str, at: str = "", doubted: frozenset[str] = frozenset()) -> list[Any]:
+    """The scalar values of the output outside `pointer` (values other fields already state), leaving out
+    the `doubted` pointers (those failing too: their values prove nothing)."""
+    if at == pointer or at in doubted:
         return []
     if isinstance(output, dict):
-        return [v for key, child in output.items() for v in values_elsewhere(child, pointer, join(at, key))]
-    if isinstance(output, list):
-        return [v for index, child in enumerate(output) for v in values_elsewhere(child, pointer, join(at, index))]
-    return [] if isinstance(output, bool) or output is None else [output]
+        children = [(join(at, key), child) for key, child in output.items()]
+    elif isinstance(output, list):
+        children = [(join(at, index), child) for index, child in enumerate(output)]
+    else:
+        return [] if isinstance(output, bool) or output is None else [output]
+    return [v for where, child in children for v in values_elsewhere(child, pointer, where, doubted)]
 
 
-def untaken(choices: list[Any], output: Any, pointer: str, context: str) -> list[Any]:
+def untaken(
+    choices: list[Any], output: Any, pointer: str, context: str, doubted: frozenset[str] = frozenset()
+) -> list[Any]:
     """The choices other fields do not already hold as often as the context states them: two fields
     rarely state the same fact ("a 5 by 5 square" states 5 twice, so one side holding 5 leaves one)."""
-    held = Counter(values_elsewhere(output, pointer))
-    return [c for c in choices if held[c] < times_stated(context, c)]
+    held = Counter(map(as_stated, values_elsewhere(output, pointer, doubted=doubted)))  # "90.00" holds 90
+    return [c for c in choices if held[as_stated(c)] < times_stated(context, c)]
 
 
 def settle_from_context(critique: Critique, output: Any, pointer: str) -> bool:
     """Patch in the value the context settles: the one stated value that fits; of several, the one stated
-    right after the field's name ("radius of 4", "a=2", "Contact: ops@x.example"), else the one other
-    fields do not hold yet. The one value other fields hold is not forced on an optional field."""
+    right after the field's name ("radius of 4", "a=2", "Contact: ops@x.example") or right before it
+    ("30 minutes") unless a passing field holds it, else the one other fields do not hold yet. The one
+    value other fields hold is not forced on an optional field."""
     context = critique.request.context or ""
     choices = context_choices(critique, output, pointer)
     if not choices:
         return False
     free = untaken(choices, output, pointer, context)
     if len(choices) > 1:
-        named = named_choices(context, field_name(pointer), choices)
+        doubted = frozenset(v.pointer for v in critique.verdicts if v.severity == "error")
+        named = named_choices(context, field_name(pointer), untaken(choices, output, pointer, context, doubted))
         choices = named if len(named) == 1 else free
     elif not free and droppable(output, critique.request.json_schema, pointer):
         return False
