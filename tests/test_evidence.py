@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.common.evidence import grounded_choices, named_choices, stated_dates, stated_numbers
+from services.common.evidence import grounded_choices, named_choices, stated_dates, stated_names, stated_numbers
 from services.common.prompts import SegmentAsk, segment_messages, shape
 
 MINUTES = (
@@ -97,3 +97,23 @@ def test_the_prompt_sketches_segments_and_drops_what_it_already_shows() -> None:
         "use only what it states\n"
         'Answer {"narrator": string}'
     )
+
+
+@pytest.mark.parametrize(
+    ("context", "names"),
+    [
+        (
+            '"My dear Mr. Bennet," said his lady. Mrs. Long says that Netherfield Park is let to a man from England.',
+            ["Mr. Bennet", "Mrs. Long", "Netherfield Park", "England"],  # "My" only starts a sentence
+        ),
+        ("Attendees: Mary Jackson, Christine Darden.", ["Mary Jackson", "Christine Darden"]),  # not the label
+        (
+            "She met Lady Catherine de Bourgh and Mr. Darcy at Pemberley.",
+            ["Lady Catherine de Bourgh", "Mr. Darcy", "Pemberley"],
+        ),
+        ("Call me Ishmael. Some years ago I sailed.", ["Ishmael"]),
+        ("no names here, 3 x 4.", []),
+    ],
+)
+def test_proper_names_the_context_states(context: str, names: list[str]) -> None:
+    assert stated_names(context) == names

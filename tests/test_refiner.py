@@ -256,3 +256,17 @@ def test_values_the_field_names_settle_even_when_another_failing_field_holds_the
     context = "Resonant frequency of an LC circuit given capacitance of 100µF and inductance of 50mH."
     draft = refine(context_critique(swapped, context, {"inductance": 100, "capacitance": 50}), engine, TIER)
     assert draft.output == {"inductance": 50, "capacitance": 100}
+
+
+def test_a_wrong_name_is_replaced_by_the_one_stated_name_no_passing_field_holds(engine) -> None:
+    schema = {
+        "type": "object",
+        "properties": {k: {"type": "string"} for k in ("id", "origin", "destination")},
+        "required": ["id", "origin", "destination"],
+    }
+    context = "Shipment SH-204 left Rotterdam on 2025-01-20 bound for Lisbon. Contact: ops@harbour.example."
+    before = context_critique(schema, context, {"id": "SH-204", "origin": "Rotterdam", "destination": "Hamburg"})
+    assert [(v.pointer, v.kind) for v in before.verdicts] == [("/destination", "grounding")]
+    draft = refine(before, engine, TIER)  # "Shipment SH-204" holds the id, Rotterdam is the origin
+    assert draft.output["destination"] == "Lisbon"
+    assert draft.ledger.entries == []

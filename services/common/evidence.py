@@ -187,3 +187,46 @@ def named_choices(context: str, name: str, choices: list[Any]) -> list[Any]:
     before = {float(m.group(1).replace(",", "")) for m in unit.finditer(DATE_OR_TIME.sub(" ", context))}
     named += [c for c in choices if not isinstance(c, str) and float(c) in before and c not in named]
     return named
+
+
+TITLES = {"mr.", "mrs.", "ms.", "dr.", "st.", "prof.", "capt."}
+NAME_JOINERS = {"de", "van", "von", "da", "di", "del", "la", "le", "of"}
+
+
+def stated_names(context: str) -> list[str]:
+    """Proper names the context states: maximal runs of capitalised words ("Netherfield Park", "Mrs.
+    Long", "Lady Catherine de Bourgh"); not a label ("Contact:") and not one capitalised word that only
+    starts a sentence ("Some years ago")."""
+    runs: list[tuple[list[str], bool]] = []  # (words, starts a sentence)
+    run: list[str] = []
+    run_at_start = sentence_start = True
+    tokens = list(TOKEN.finditer(context))
+    for index, match in enumerate(tokens):
+        raw = match.group()
+        word = raw.strip(".,;:!?'\"()")
+        if word[:1].isupper() or (run and word in NAME_JOINERS):
+            if not run:
+                run_at_start = sentence_start
+            run.append(raw.rstrip(":") if raw.lower().rstrip(":") in TITLES else word)
+        elif run:
+            runs.append((run, run_at_start))
+            run = []
+        gap = context[match.end() : tokens[index + 1].start() if index + 1 < len(tokens) else len(context)]
+        ends = (raw.endswith((".", "!", "?")) and raw.lower() not in TITLES) or bool(set(gap) & set("!?"))
+        if run and (ends or raw.endswith(":") or set(gap) & set(',;\n|()"')):
+            if not raw.endswith(":"):  # "Contact:" labels what follows
+                runs.append((run, run_at_start))
+            run = []
+        sentence_start = ends or "\n" in gap
+    if run:
+        runs.append((run, run_at_start))
+    mid_sentence = {w for words, start in runs if not start for w in words}
+    names: dict[str, None] = {}
+    for words, start in runs:
+        while words and words[-1] in NAME_JOINERS:
+            words = words[:-1]
+        name = " ".join(words)
+        if len(name) < 2 or (start and len(words) == 1 and words[0] not in mid_sentence):
+            continue
+        names[name] = None
+    return list(names)

@@ -9,7 +9,14 @@ import jsonpointer
 
 from schemas import Critique, GenerationRequest, Verdict
 from schemas.rules import MissingPath, Rule, RuleError, compile_rule
-from services.common.evidence import as_stated, grounded_choices, named_choices, times_stated
+from services.common.evidence import (
+    as_stated,
+    grounded_choices,
+    named_choices,
+    normalise,
+    stated_names,
+    times_stated,
+)
 from services.common.segments import field_name, get, join, parts, patch, subschema
 from services.common.validation import validator
 
@@ -114,12 +121,32 @@ def compute_from_rules(output: Any, request: GenerationRequest, pointer: str) ->
     return False
 
 
+def _proper_name(value: Any) -> bool:
+    """ "Captain Ahab", "Hamburg": capitalised words, not a sentence or a number."""
+    words = value.split() if isinstance(value, str) else []
+    return 0 < len(words) <= 6 and all(w[:1].isupper() or w in ("de", "van", "von", "of") for w in words)
+
+
+def _names_left(critique: Critique, output: Any, pointer: str, sub: dict[str, Any]) -> list[str]:
+    """The names the context states that no passing field holds, in part or whole ("Netherfield" when
+    the estate holds "Netherfield Park", "INVOICE INV-7731" when the number holds "INV-7731")."""
+    doubted = frozenset(v.pointer for v in critique.verdicts if v.severity == "error")
+    held = [set(normalise(v).split()) for v in values_elsewhere(output, pointer, doubted=doubted) if isinstance(v, str)]
+    left = []
+    for name in stated_names(critique.request.context or ""):
+        words = set(normalise(name).split())
+        if validator(sub).is_valid(name) and not any(h and (h <= words or words <= h) for h in held):
+            left.append(name)
+    return left
+
+
 def context_choices(critique: Critique, output: Any, pointer: str) -> list[Any] | None:
     """The values the context states that could fix `pointer`, or None to leave it to an open decode.
 
     With a context, a fact has to come from it (the critic checks that), so a failing number, or a string
     with a format or pattern, is chosen among the stated values that the sub-schema allows and that break
-    none of the request's rules reading the field. A free-text string only when it failed grounding."""
+    none of the request's rules reading the field. A free-text string only when it failed grounding; a
+    failing proper name among the names the context states."""
     request = critique.request
     sub = subschema(request.json_schema, pointer)
     kinds = {v.kind for v in critique.verdicts if v.pointer == pointer}
@@ -127,6 +154,8 @@ def context_choices(critique: Critique, output: Any, pointer: str) -> list[Any] 
     if not request.context or not kinds or (free_text and "grounding" not in kinds):
         return None
     choices = grounded_choices(request.context, sub)
+    if free_text and _proper_name(get(output, pointer)):  # a wrong name is replaced by a name it states
+        choices = _names_left(critique, output, pointer, sub) or choices
     rules = [rule for rule in map(compile_rule, request.rules) if reads(rule, pointer)]
     if choices and rules:
         choices = [c for c in choices if holds(rules, patch(copy.deepcopy(output), pointer, c), unknown=True)]
