@@ -3,6 +3,7 @@ import pytest
 
 from schemas import Draft, GenerationRequest, Ledger, LedgerEntry, ResultStatus
 from services.client.datasets import read_jsonl
+from services.critic.consistency import rule_verdicts
 from services.critic.decide import decide
 from services.critic.validators import check_draft, schema_verdicts
 from tests.conftest import make_request
@@ -100,3 +101,18 @@ def test_decide_stops_when_budget_cannot_cover_a_round(max_tokens: int, status: 
 def test_every_verdict_names_its_check() -> None:
     verdicts = schema_verdicts({"email": "x", "name": 3, "extra": 1}, SCHEMA)
     assert {v.code for v in verdicts} == {"format", "type", "additionalProperties"}
+
+
+def test_a_rule_reading_a_broken_field_waits_for_it() -> None:
+    output = {"rent": "1450 pounds", "deposit": 2900, "items": [{"price": "x"}], "total": 3}
+    [waiting] = rule_verdicts(output, ["deposit == 2 * rent"], failing={"/rent"})
+    assert (waiting.pointer, waiting.severity) == ("/deposit", "warning")
+    assert "until /rent passes its schema" in waiting.message
+    [fanned] = rule_verdicts(output, ["total == sum(items[*].price)"], failing={"/items/0/price"})
+    assert fanned.severity == "warning"
+    # without a schema failure the same output breaks the rule: an error on the field it blames
+    [error] = rule_verdicts(output, ["deposit == 2 * rent"])
+    assert (error.pointer, error.severity) == ("/deposit", "error")
+    # the blamed field's own schema failure does not hold its rule back
+    [own] = rule_verdicts({"rent": 1450, "deposit": "x"}, ["deposit == 2 * rent"], failing={"/deposit"})
+    assert own.severity == "error"

@@ -62,6 +62,8 @@ def test_stated_values_are_those_the_sub_schema_allows_formats_included(schema: 
         ("Order nr. 12", "order_number", [12], [12]),
         ("The total was paid in 2 parts: 60 each.", "total", [2, 60], []),  # a sentence, not a label
         ("Bake for 30 minutes in 2 tins.", "minutes", [2, 30], [30]),  # a number right before the name
+        ("Bake 30 minutes at 200 C in 2 tins.", "temperature_c", [2, 30, 200], [200]),  # the name's unit
+        ("Notice period: 2 months; 12 pallets.", "notice_months", [2, 12], [2]),
         (
             "Lease: tenant Ada Byron rents Flat 3.",
             "tenant",

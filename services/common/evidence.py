@@ -159,7 +159,8 @@ def _proper_name(phrase: str) -> bool:
 def named_choices(context: str, name: str, choices: list[Any]) -> list[Any]:
     """The choices the context states right after the field's name ("radius of 4", "a=2", "Contact:
     ops@x.example", "tenant Ada Byron rents": the proper name, not the words after it), or a number
-    right before it ("30 minutes"). Several distinct ones mean the name does not settle it."""
+    right before it ("30 minutes"; "4800 kg" for weight_kg). Several distinct ones mean the name does not
+    settle it."""
     words = _name_words(name)
     if not words:
         return []
@@ -183,7 +184,9 @@ def named_choices(context: str, name: str, choices: list[Any]) -> list[Any]:
             names = [c for c in said if _proper_name(c)]
             said = [max(names, key=len)] if names else said
         named += [c for c in said if c not in named]
-    unit = re.compile(r"(" + NUMBER.pattern + r")\s*" + spelled + r"(?:s|es)?\b", re.IGNORECASE)
+    # "30 minutes" for minutes; a unit ending the name counts alone: "4800 kg" for weight_kg
+    after_number = f"(?:{spelled}|{_word_pattern(words[-1])})" if len(words) > 1 else spelled
+    unit = re.compile(r"(" + NUMBER.pattern + r")\s*" + after_number + r"(?:s|es)?\b", re.IGNORECASE)
     before = {float(m.group(1).replace(",", "")) for m in unit.finditer(DATE_OR_TIME.sub(" ", context))}
     named += [c for c in choices if not isinstance(c, str) and float(c) in before and c not in named]
     return named

@@ -52,7 +52,7 @@ def check_draft(draft: Draft, grounding: "GroundingChecker | None" = None) -> li
         return [Verdict(pointer="", kind="parse", message=f"output is not valid JSON{cut}")]
     request = draft.request
     verdicts = schema_verdicts(draft.output, request.json_schema)
-    verdicts += rule_verdicts(draft.output, request.rules)
+    verdicts += rule_verdicts(draft.output, request.rules, {v.pointer for v in verdicts if v.severity == "error"})
     if request.context and grounding is not None:
         failing = {v.pointer for v in verdicts if v.severity == "error"}
         grounded = grounding.verdicts(
