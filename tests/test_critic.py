@@ -116,3 +116,21 @@ def test_a_rule_reading_a_broken_field_waits_for_it() -> None:
     # the blamed field's own schema failure does not hold its rule back
     [own] = rule_verdicts({"rent": 1450, "deposit": "x"}, ["deposit == 2 * rent"], failing={"/deposit"})
     assert own.severity == "error"
+
+
+def test_array_items_repeating_beyond_what_the_source_states_are_flagged() -> None:
+    from services.critic.consistency import repeated_items
+
+    schema = {"type": "object", "properties": {"tags": {"type": "array", "items": {"type": "string"}}}}
+    loop = {"tags": ["Mary Jackson", "3", "3", "3", "Mary Jackson"]}
+    flagged = repeated_items(loop, schema, "Mary Jackson and 3 others.")
+    assert [(v.pointer, v.kind, v.code) for v in flagged] == [
+        ("/tags/2", "consistency", "repeated"),
+        ("/tags/3", "consistency", "repeated"),
+        ("/tags/4", "consistency", "repeated"),
+    ]
+    assert repeated_items({"tags": ["Ada", "Ada"]}, schema, "Ada met Ada.") == []  # stated twice
+    rolls = {"rolls": [3, 3, 5], "tags": ["2025-06-12T15:00", "2025-06-12T15:00"]}  # no context: strings only
+    assert [v.pointer for v in repeated_items(rolls, schema, "Roll a die 3 times.", strings_only=True)] == ["/tags/1"]
+    enum = {"type": "object", "properties": {"days": {"type": "array", "items": {"enum": ["sunny", "rain"]}}}}
+    assert repeated_items({"days": ["sunny", "sunny"]}, enum, "Forecast.") == []  # choices, not claims

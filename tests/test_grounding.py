@@ -104,9 +104,5 @@ def test_a_decoding_loop_is_not_grounded_by_its_words(checker: GroundingChecker)
     schema = {"type": "object", "properties": {"attendees": {"type": "array", "items": {"type": "string"}}}}
     context = "The budget committee met at 09:00; 3 members came: Mary Jackson and Christine Darden chaired."
     loop = "the committee was not a committee but the committee was a committee that met the committee"
-    output = {"attendees": ["Mary Jackson", "Christine Darden", loop, "3", "3", "3"]}
-    verdicts = checker.verdicts(output, schema, context, set())
-    assert sorted(v.pointer for v in verdicts) == ["/attendees/2", "/attendees/4", "/attendees/5"]
-    assert all("repeats an earlier item" in v.message for v in verdicts if v.pointer != "/attendees/2")
-    # the context stating a value twice allows two items holding it
-    assert checker.verdicts({"attendees": ["Ada", "Ada"]}, schema, "Ada met Ada.", set()) == []
+    output = {"attendees": ["Mary Jackson", "Christine Darden", loop]}
+    assert [v.pointer for v in checker.verdicts(output, schema, context, set())] == ["/attendees/2"]

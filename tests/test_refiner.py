@@ -270,3 +270,21 @@ def test_a_wrong_name_is_replaced_by_the_one_stated_name_no_passing_field_holds(
     draft = refine(before, engine, TIER)  # "Shipment SH-204" holds the id, Rotterdam is the origin
     assert draft.output["destination"] == "Lisbon"
     assert draft.ledger.entries == []
+
+
+def test_items_repeating_in_a_decoding_loop_are_dropped_without_the_model(engine) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"attendees": {"type": "array", "items": {"type": "string"}, "minItems": 1}},
+    }
+    output = {"attendees": ["Grace", "2025-06-12T15:00", "2025-06-12T15:00", "2025-06-12T15:00"]}
+    request = GenerationRequest.model_validate(
+        make_request(prompt="Retro on 2025-06-12T15:00 with Grace.", schema=schema, budget={"max_tokens": 4000})
+    )
+    draft = Critique(request=request, tier="small", ledger=Ledger(), received_at_ms=0, output=output, verdicts=[])
+    before = draft.model_copy(update={"verdicts": [v for v in check_draft(draft) if v.severity == "error"]})
+    assert [v.pointer for v in before.verdicts] == ["/attendees/2", "/attendees/3"]
+    refined = refine(before, engine, TIER)
+    assert refined.output == {"attendees": ["Grace", "2025-06-12T15:00"]}
+    assert refined.ledger.entries == []
+    assert check_draft(refined) == []

@@ -1,9 +1,14 @@
-"""Request-declared cross-field rules (schemas/rules.py), one `consistency` verdict per failing rule."""
+"""Consistency: request-declared cross-field rules (schemas/rules.py), one verdict per failing rule, and
+array items that repeat themselves."""
 
+from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 from schemas import Verdict
 from schemas.rules import MissingPath, compile_rule
+from services.common.evidence import as_stated, times_stated
+from services.common.segments import join, subschema
 
 
 def _reads_any(paths: Any, pointers: set[str]) -> str | None:
@@ -62,3 +67,40 @@ def rule_verdicts(output: Any, rules: list[str], failing: set[str] | None = None
 def derived_pointers(rules: list[str]) -> set[str]:
     """Fields computed by a rule (its blamed path): not facts to ground in the context."""
     return {compile_rule(r).blame for r in rules if compile_rule(r).blame}
+
+
+def _arrays(output: Any, pointer: str = "") -> Iterator[tuple[str, list[Any]]]:
+    if isinstance(output, dict):
+        for key, value in output.items():
+            yield from _arrays(value, join(pointer, key))
+    elif isinstance(output, list):
+        yield pointer, output
+        for index, value in enumerate(output):
+            yield from _arrays(value, join(pointer, index))
+
+
+def repeated_items(output: Any, schema: dict[str, Any], source: str, strings_only: bool = False) -> list[Verdict]:
+    """Array items repeating a value more often than the source (the context, else the prompt) states it:
+    ["Mary", "3", "3", "3"] is a small model's decoding loop, not three facts. The first occurrences
+    stand; enum items are choices. With no context only strings count (a die may roll 3 twice)."""
+    verdicts = []
+    for parent, items in _arrays(output):
+        seen: dict[Any, int] = defaultdict(int)
+        for index, value in enumerate(items):
+            pointer = join(parent, index)
+            if not isinstance(value, str | int | float) or isinstance(value, bool):
+                continue
+            if (strings_only and not isinstance(value, str)) or {"enum", "const"} & subschema(schema, pointer).keys():
+                continue
+            seen[as_stated(value)] += 1
+            if seen[as_stated(value)] > (stated := times_stated(source, value)):
+                verdicts.append(
+                    Verdict(
+                        pointer=pointer,
+                        kind="consistency",
+                        code="repeated",
+                        message=f"{value!r} repeats an earlier item; the source states it {stated} time(s): "
+                        "give another item or fewer items",
+                    )
+                )
+    return verdicts

@@ -8,8 +8,9 @@ embeddings (services/common/encoder.py). A leaf value is grounded when
 - a string, normalised, occurs in the normalised context, or ≥ 80 % of its words do (unless it repeats
   itself like a decoding loop); a date in ISO form matches the same date written the usual ways;
 - otherwise, its embedding is within `threshold` cosine of the best-matching context passage;
-and no value is held by more fields, or more items of one array, than the context states it, where the
-context names the field it belongs to ("Total due: 120.00" is the total's, not the invoice number's).
+and no value is held by more fields than the context states it, where the context names the field it
+belongs to ("Total due: 120.00" is the total's, not the invoice number's). Repeated array items are a
+consistency check (critic/consistency.py).
 Enum/const values, booleans, nulls and rule-derived fields are choices or computations, not claims."""
 
 from collections import defaultdict
@@ -95,42 +96,6 @@ def shared_value_problems(found: list[tuple[str, str | float]], context: str) ->
     return verdicts
 
 
-def _arrays(output: Any, pointer: str = "") -> Iterator[tuple[str, list[Any]]]:
-    if isinstance(output, dict):
-        for key, value in output.items():
-            yield from _arrays(value, join(pointer, key))
-    elif isinstance(output, list):
-        yield pointer, output
-        for index, value in enumerate(output):
-            yield from _arrays(value, join(pointer, index))
-
-
-def repeated_items(output: Any, schema: dict[str, Any], context: str, derived: set[str]) -> list[Verdict]:
-    """Array items that repeat a value more often than the context states it (["Mary", "3", "3", "3"]: a
-    small model's decoding loop); the first occurrences stand. Enum items are choices, not claims."""
-    verdicts = []
-    for parent, items in _arrays(output):
-        seen: dict[Any, int] = defaultdict(int)
-        for index, value in enumerate(items):
-            pointer = join(parent, index)
-            if not isinstance(value, str | int | float) or isinstance(value, bool) or pointer in derived:
-                continue
-            if {"enum", "const"} & subschema(schema, pointer).keys():
-                continue
-            seen[as_stated(value)] += 1
-            if seen[as_stated(value)] > (stated := times_stated(context, value)):
-                verdicts.append(
-                    Verdict(
-                        pointer=pointer,
-                        kind="grounding",
-                        code="grounding",
-                        message=f"{value!r} repeats an earlier item; the context states it {stated} time(s): "
-                        "give another item it states, or fewer items",
-                    )
-                )
-    return verdicts
-
-
 class GroundingChecker:
     def __init__(self, encoder: SentenceEncoder, threshold: float = 0.7) -> None:
         self.encoder = encoder
@@ -160,8 +125,6 @@ class GroundingChecker:
         open_to_doubt = {v.pointer for v in verdicts} | {p for p, _ in unresolved}
         held = [(p, v) for p, v in claims(output, schema) if p not in open_to_doubt]  # rule-derived ones too
         verdicts += [v for v in shared_value_problems(held, context) if v.pointer not in derived]
-        flagged = {v.pointer for v in verdicts}
-        verdicts += [v for v in repeated_items(output, schema, context, derived) if v.pointer not in flagged]
         if unresolved:
             windows = passages(context)
             similarity = self.encoder.encode([v for _, v in unresolved]) @ self.encoder.encode(windows).T

@@ -7,7 +7,7 @@ from jsonschema import ValidationError
 from schemas import Draft, Verdict
 from services.common.segments import join
 from services.common.validation import validator
-from services.critic.consistency import derived_pointers, rule_verdicts
+from services.critic.consistency import derived_pointers, repeated_items, rule_verdicts
 from services.critic.grounding import GroundingChecker
 
 
@@ -53,6 +53,13 @@ def check_draft(draft: Draft, grounding: "GroundingChecker | None" = None) -> li
     request = draft.request
     verdicts = schema_verdicts(draft.output, request.json_schema)
     verdicts += rule_verdicts(draft.output, request.rules, {v.pointer for v in verdicts if v.severity == "error"})
+    failing = {v.pointer for v in verdicts if v.severity == "error"}
+    source = request.context or request.prompt
+    verdicts += [
+        v
+        for v in repeated_items(draft.output, request.json_schema, source, strings_only=not request.context)
+        if v.pointer not in failing
+    ]
     if request.context and grounding is not None:
         failing = {v.pointer for v in verdicts if v.severity == "error"}
         grounded = grounding.verdicts(

@@ -207,11 +207,33 @@ def settle_from_context(critique: Critique, output: Any, pointer: str) -> bool:
     return True
 
 
+def drop_repeated(output: Any, schema: dict[str, Any], verdicts: list[Verdict]) -> set[str]:
+    """Remove array items that only repeat earlier ones (a decoding loop), last first so the indexes
+    hold, where the array keeps its minItems and no other verdict points into it. The pointers dropped."""
+    by_array: dict[str, list[int]] = {}
+    for verdict in verdicts:
+        if verdict.code == "repeated":
+            parent, _, index = verdict.pointer.rpartition("/")
+            by_array.setdefault(parent, []).append(int(index))
+    dropped = set()
+    for parent, indexes in by_array.items():
+        items = get(output, parent)
+        others = [v for v in verdicts if v.code != "repeated" and v.pointer.startswith(parent + "/")]
+        keep = subschema(schema, parent).get("minItems", 0)
+        if others or not isinstance(items, list) or len(items) - len(indexes) < keep:
+            continue
+        for index in sorted(indexes, reverse=True):
+            del items[index]
+            dropped.add(join(parent, index))
+    return dropped
+
+
 def deterministic_repairs(critique: Critique) -> tuple[Any, list[Verdict]]:
     """(patched output, verdicts still needing the model)."""
     output = copy.deepcopy(critique.output)
     schema = critique.request.json_schema
-    remaining, settled = [], set()
+    remaining: list[Verdict] = []
+    settled = drop_repeated(output, schema, critique.verdicts)
     for verdict in critique.verdicts:
         if verdict.pointer in settled:
             continue
