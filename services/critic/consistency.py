@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from schemas import Verdict
-from schemas.rules import MissingPath, compile_rule
+from schemas.rules import MissingPath, Rule, compile_rule
 from services.common.evidence import as_stated, times_stated
 from services.common.segments import join, subschema
 
@@ -24,6 +24,16 @@ def _reads_any(paths: Any, pointers: set[str]) -> str | None:
     )
 
 
+def _unchecked(rule: Rule, why: str, source: str) -> Verdict:
+    return Verdict(
+        pointer=rule.blame,
+        kind="consistency",
+        code="rule",
+        severity="warning",
+        message=f"rule not checked, {why}: {source}",
+    )
+
+
 def rule_verdicts(output: Any, rules: list[str], failing: set[str] | None = None) -> list[Verdict]:
     """A verdict per rule that does not hold. A rule reading a field that already fails its schema waits
     (a warning) until that field is fixed: its value says nothing yet about the field the rule blames."""
@@ -32,15 +42,7 @@ def rule_verdicts(output: Any, rules: list[str], failing: set[str] | None = None
         rule = compile_rule(source)
         broken = _reads_any(rule.paths, (failing or set()) - {rule.blame})
         if broken is not None:
-            verdicts.append(
-                Verdict(
-                    pointer=rule.blame,
-                    kind="consistency",
-                    code="rule",
-                    severity="warning",
-                    message=f"rule not checked until {broken} passes its schema: {source}",
-                )
-            )
+            verdicts.append(_unchecked(rule, f"{broken} fails its schema", source))
             continue
         try:
             if rule.holds(output):
@@ -48,15 +50,7 @@ def rule_verdicts(output: Any, rules: list[str], failing: set[str] | None = None
             problem = f"rule violated: {source}"
         except MissingPath as missing:
             # An optional field is absent: the rule does not apply (the schema decides what is required).
-            verdicts.append(
-                Verdict(
-                    pointer=rule.blame,
-                    kind="consistency",
-                    code="rule",
-                    severity="warning",
-                    message=f"rule not checked, {missing} is absent: {source}",
-                )
-            )
+            verdicts.append(_unchecked(rule, f"{missing} is absent", source))
             continue
         except (TypeError, ZeroDivisionError, OverflowError) as exc:
             problem = f"rule cannot hold ({exc}): {source}"
