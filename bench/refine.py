@@ -6,6 +6,8 @@
 2. Tokens: for every refinement round, what segment refinement spent vs what regenerating the whole
    output with the same feedback costs (measured by running that full regeneration too).
 3. Critic precision/recall per verdict kind on seeded errors (bench/seeded.py).
+4. One refinement round on each seeded error: how often the error is gone, and how often the gold value
+   is restored (the stricter figure: a grounded but wrong value passes the critic), with a row per seed.
 
     .venv/bin/python -m bench.refine [--n 60]
 """
