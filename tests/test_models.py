@@ -1,5 +1,7 @@
 """Real model (SmolLM2-135M via llama.cpp), no broker: engine, generator and refiner logic."""
 
+import json
+
 import pytest
 from jsonschema import validate
 
@@ -181,3 +183,18 @@ def test_llguidance_enforces_integer_bounds_the_gbnf_converter_ignores(engine) -
     schema = {"type": "integer", "minimum": 20, "maximum": 29}
     text = engine.complete(generation_messages("Pick a number.", schema, None), schema, 8).text
     assert 20 <= int(text) <= 29
+
+
+def test_a_pattern_llguidance_cannot_bound_is_decoded_by_its_pattern_alone(engine) -> None:
+    """A length bound intersected with this email pattern defeats llguidance's emptiness check; the
+    pattern alone compiles, and the decoded value still matches it."""
+    from services.common.engines import llg
+
+    email = {"type": "string", "pattern": "^[^@^\\s]+@[^@^\\.^\\s]+(\\.[^@^\\.^\\s]+)+$"}
+    schema = {"type": "object", "properties": {"email": email}, "required": ["email"], "additionalProperties": False}
+    with pytest.raises(SchemaCompileError, match="regex is empty"):
+        llg.compile_schema(bounded(schema, bound_patterns=True))
+    prompt = "Ada's email address is ada@example.org. Give it."
+    completion = engine.complete(generation_messages(prompt, schema, None), schema, 60)
+    assert completion.finish_reason == "stop"
+    validate(json.loads(completion.text), schema)

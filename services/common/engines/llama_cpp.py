@@ -89,7 +89,7 @@ class LlamaCppEngine:
 
     def _compile(self, json_schema: dict[str, Any]) -> Any:
         if self.decoder == "llguidance":
-            return llg.compile_schema(bounded(json_schema, bound_patterns=True))
+            return llg.compile_bounded(json_schema)
         try:
             grammar = LlamaGrammar.from_json_schema(orjson.dumps(bounded(json_schema)).decode(), verbose=False)
         except Exception as exc:  # the converter raises bare Exceptions/KeyErrors for unsupported features

@@ -17,6 +17,7 @@ from llguidance.llamacpp import lltokenizer_from_vocab
 from llguidance.numpy import allocate_token_bitmask, apply_token_bitmask_inplace, fill_next_token_bitmask
 
 from services.common.engines.base import SchemaCompileError
+from services.common.engines.bounds import bounded
 
 
 def tokenizer_for(llm: llama_cpp.Llama) -> LLTokenizer:
@@ -38,6 +39,16 @@ def compile_schema(json_schema: dict[str, Any]) -> str:
     if problem:
         raise SchemaCompileError(problem)
     return grammar
+
+
+def compile_bounded(json_schema: dict[str, Any]) -> str:
+    """The grammar for decoding: the schema bounded (engines/bounds.py), formats and patterns included
+    where llguidance can intersect them with a length bound; where it cannot ("Unable to determine if
+    regex is empty" for some email patterns), with those strings left to their pattern alone."""
+    try:
+        return compile_schema(bounded(json_schema, bound_patterns=True))
+    except SchemaCompileError:
+        return compile_schema(bounded(json_schema))
 
 
 @dataclass

@@ -26,7 +26,6 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from services.common.engines import llg
 from services.common.engines.base import Completion, Message, SchemaCompileError
-from services.common.engines.bounds import bounded
 from services.common.engines.inprocess import (
     Call,
     GrammarCache,
@@ -152,7 +151,7 @@ class TransformersEngine:
 
     def grammar(self, json_schema: dict[str, Any]) -> str:
         """The llguidance grammar for a schema (cached)."""
-        return self._grammars.get(json_schema, lambda schema: llg.compile_schema(bounded(schema, bound_patterns=True)))
+        return self._grammars.get(json_schema, llg.compile_bounded)
 
     def _sequence(self, messages: list[Message], json_schema: dict[str, Any] | None, max_new: int) -> _Sequence:
         matcher = None
