@@ -47,14 +47,19 @@ def normalise(text: str) -> str:
     return " ".join(WORD.findall(text.lower()))
 
 
+def _value(number: str) -> float:
+    """The value of a NUMBER match: "1,200" is 1200."""
+    return float(number.replace(",", ""))
+
+
 def _numbers(context: str) -> list[float]:
-    return [float(m.replace(",", "")) for m in NUMBER.findall(DATE_OR_TIME.sub(" ", context))]
+    return [_value(m) for m in NUMBER.findall(DATE_OR_TIME.sub(" ", context))]
 
 
 def as_stated(value: Any) -> Any:
     """A value in the form the context states it: a number, written as a number or a string, is a float."""
     if isinstance(value, str) and (number := NUMBER.fullmatch(value.strip())):
-        return float(number.group().replace(",", ""))
+        return _value(number.group())
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
 
 
@@ -170,7 +175,7 @@ def named_choices(context: str, name: str, choices: list[Any]) -> list[Any]:
     for match in label.finditer(context):
         after = context[match.end() :]
         number = NUMBER.match(after)
-        stated = float(number.group().replace(",", "")) if number else None
+        stated = _value(number.group()) if number else None
         said = [
             choice
             for choice in choices
@@ -187,7 +192,7 @@ def named_choices(context: str, name: str, choices: list[Any]) -> list[Any]:
     # "30 minutes" for minutes; a unit ending the name counts alone: "4800 kg" for weight_kg
     after_number = f"(?:{spelled}|{_word_pattern(words[-1])})" if len(words) > 1 else spelled
     unit = re.compile(r"(" + NUMBER.pattern + r")\s*" + after_number + r"(?:s|es)?\b", re.IGNORECASE)
-    before = {float(m.group(1).replace(",", "")) for m in unit.finditer(DATE_OR_TIME.sub(" ", context))}
+    before = {_value(m.group(1)) for m in unit.finditer(DATE_OR_TIME.sub(" ", context))}
     named += [c for c in choices if not isinstance(c, str) and float(c) in before and c not in named]
     return named
 

@@ -86,8 +86,9 @@ def repeated_items(output: Any, schema: dict[str, Any], source: str, strings_onl
                 continue
             if (strings_only and not isinstance(value, str)) or {"enum", "const"} & subschema(schema, pointer).keys():
                 continue
-            seen[as_stated(value)] += 1
-            if seen[as_stated(value)] > (stated := times_stated(source, value)):
+            key = as_stated(value)
+            seen[key] += 1
+            if seen[key] > (stated := times_stated(source, value)):
                 verdicts.append(
                     Verdict(
                         pointer=pointer,

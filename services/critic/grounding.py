@@ -107,7 +107,8 @@ class GroundingChecker:
         words = set(text.split())
         unresolved: list[tuple[str, str]] = []
         verdicts: list[Verdict] = []
-        found = [(p, v) for p, v in claims(output, schema) if p not in derived]
+        every_claim = list(claims(output, schema))
+        found = [(p, v) for p, v in every_claim if p not in derived]
         for pointer, value in found:
             if isinstance(value, int | float):
                 problem = number_problem(value, field_name(pointer), context, numbers)
@@ -123,7 +124,7 @@ class GroundingChecker:
                 continue
             unresolved.append((pointer, value))
         open_to_doubt = {v.pointer for v in verdicts} | {p for p, _ in unresolved}
-        held = [(p, v) for p, v in claims(output, schema) if p not in open_to_doubt]  # rule-derived ones too
+        held = [(p, v) for p, v in every_claim if p not in open_to_doubt]  # rule-derived ones too
         verdicts += [v for v in shared_value_problems(held, context) if v.pointer not in derived]
         if unresolved:
             windows = passages(context)

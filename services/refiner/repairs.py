@@ -127,11 +127,16 @@ def _proper_name(value: Any) -> bool:
     return 0 < len(words) <= 6 and all(w[:1].isupper() or w in ("de", "van", "von", "of") for w in words)
 
 
+def _failing(critique: Critique) -> frozenset[str]:
+    """The pointers the critic failed: values there prove nothing about what other fields may hold."""
+    return frozenset(v.pointer for v in critique.verdicts if v.severity == "error")
+
+
 def _names_left(critique: Critique, output: Any, pointer: str, sub: dict[str, Any]) -> list[str]:
     """The names the context states that no passing field holds, in part or whole ("Netherfield" when
     the estate holds "Netherfield Park", "INVOICE INV-7731" when the number holds "INV-7731")."""
-    doubted = frozenset(v.pointer for v in critique.verdicts if v.severity == "error")
-    held = [set(normalise(v).split()) for v in values_elsewhere(output, pointer, doubted=doubted) if isinstance(v, str)]
+    passing = values_elsewhere(output, pointer, doubted=_failing(critique))
+    held = [set(normalise(v).split()) for v in passing if isinstance(v, str)]
     left = []
     for name in stated_names(critique.request.context or ""):
         words = set(normalise(name).split())
@@ -196,8 +201,8 @@ def settle_from_context(critique: Critique, output: Any, pointer: str) -> bool:
         return False
     free = untaken(choices, output, pointer, context)
     if len(choices) > 1:
-        doubted = frozenset(v.pointer for v in critique.verdicts if v.severity == "error")
-        named = named_choices(context, field_name(pointer), untaken(choices, output, pointer, context, doubted))
+        left = untaken(choices, output, pointer, context, _failing(critique))
+        named = named_choices(context, field_name(pointer), left)
         choices = named if len(named) == 1 else free
     elif not free and droppable(output, critique.request.json_schema, pointer):
         return False
