@@ -3,7 +3,8 @@
 Per decoder (llguidance token masks; llama.cpp GBNF grammars), on the small tier (SmolLM2-135M, 2 threads):
 - compile coverage over all schemas and compile time per schema;
 - validity: outputs for a seeded sample of compiled schemas, validated with `jsonschema` (formats on)
-  against the *original* schema; outputs cut off at the token limit are counted, and reported apart;
+  against the *original* schema; outputs cut off at the token limit are counted, and reported apart, as
+  are outputs llguidance decoding closed early to end within the limit (engines/closing.py);
 - overhead: decode time per token constrained vs unconstrained on the same prompts;
 - llguidance mask time per token (mean, p99).
 
@@ -49,7 +50,7 @@ def measure(decoder: str, schemas: list[dict], sample_ids: set[str], settings: S
         except SchemaCompileError as exc:
             failures[task["id"]] = str(exc)[:160]
         compile_ms.append((time.perf_counter() - started) * 1000)
-    outputs = valid = truncated = 0
+    outputs = valid = truncated = closed_early = 0
     constrained_ms, free_ms, mask_s, invalid = [], [], [], []
     for task in compiled:
         if task["id"] not in sample_ids:
@@ -59,6 +60,7 @@ def measure(decoder: str, schemas: list[dict], sample_ids: set[str], settings: S
             continue
         done = engine.complete(messages, task["schema"], MAX_NEW)
         mask_s += getattr(engine, "last_mask_seconds", []) if decoder == "llguidance" else []
+        closed_early += getattr(engine, "last_closed", False) if decoder == "llguidance" else 0
         outputs += 1
         try:
             value = orjson.loads(done.text)
@@ -85,6 +87,7 @@ def measure(decoder: str, schemas: list[dict], sample_ids: set[str], settings: S
         "outputs": outputs,
         "valid_outputs": valid,
         "truncated_outputs": truncated,
+        "closed_early_outputs": closed_early,
         "decode_ms_per_token_constrained": round(statistics.mean(constrained_ms), 3) if constrained_ms else None,
         "decode_ms_per_token_unconstrained": round(statistics.mean(free_ms), 3) if free_ms else None,
         "overhead_per_token": round(statistics.mean(constrained_ms) / statistics.mean(free_ms) - 1, 4)

@@ -185,15 +185,17 @@ def test_llguidance_enforces_integer_bounds_the_gbnf_converter_ignores(engine) -
     assert 20 <= int(text) <= 29
 
 
-def test_a_pattern_llguidance_cannot_bound_is_decoded_by_its_pattern_alone(engine) -> None:
+def test_a_pattern_llguidance_cannot_bound_is_decoded_with_its_repeats_bounded(engine) -> None:
     """A length bound intersected with this email pattern defeats llguidance's emptiness check; the
-    pattern alone compiles, and the decoded value still matches it."""
+    pattern with its own repeats bounded compiles, and the decoded value still matches the original."""
     from services.common.engines import llg
+    from services.common.engines.bounds import PATTERN_REPEATS
 
     email = {"type": "string", "pattern": "^[^@^\\s]+@[^@^\\.^\\s]+(\\.[^@^\\.^\\s]+)+$"}
     schema = {"type": "object", "properties": {"email": email}, "required": ["email"], "additionalProperties": False}
     with pytest.raises(SchemaCompileError, match="regex is empty"):
         llg.compile_schema(bounded(schema, bound_patterns=True))
+    assert llg.compile_bounded(schema) == llg.compile_schema(bounded(schema, pattern_repeats=PATTERN_REPEATS))
     prompt = "Ada's email address is ada@example.org. Give it."
     completion = engine.complete(generation_messages(prompt, schema, None), schema, 60)
     assert completion.finish_reason == "stop"

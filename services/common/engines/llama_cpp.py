@@ -17,6 +17,7 @@ from services.common.engines.base import Completion, Message, SchemaCompileError
 from services.common.engines.batching import BatchedDecoder
 from services.common.engines.batching import Sequence as BatchSequence
 from services.common.engines.bounds import bounded
+from services.common.engines.closing import ClosingRanks
 from services.common.engines.inprocess import (
     Call,
     GrammarCache,
@@ -58,7 +59,11 @@ class LlamaCppEngine:
         self._chat = self._chat_formatter() if prompt_format == "chat" else None
         self.decoder = decoder  # "llguidance" (token mask) or "gbnf" (llama.cpp grammar)
         self._llg_tokenizer = llg.tokenizer_for(self._llm) if decoder == "llguidance" else None
+        self._closing = (
+            ClosingRanks.for_tokenizer(self._llg_tokenizer, self._llm.n_vocab()) if self._llg_tokenizer else None
+        )
         self.last_mask_seconds: list[float] = []
+        self.last_closed = False  # whether the last unbatched call's output was closed early (engines/closing.py)
         self._grammars = GrammarCache()
         self._lock = threading.Lock()  # one llama context: one generation at a time
         self.max_batch = max_batch if decoder == "llguidance" else 1  # batching applies llguidance masks
@@ -120,11 +125,12 @@ class LlamaCppEngine:
         with self._lock:
             prompt = self._tokens(messages)
             if isinstance(grammar, str):  # llguidance: a logits mask instead of a llama.cpp grammar
-                mask = self._mask(grammar, prompt)
+                mask = self._mask(grammar, prompt, self._room(prompt, max_new_tokens))
                 try:
                     return self._generate(prompt, None, max_new_tokens, on_text, mask)
                 finally:
                     self.last_mask_seconds = mask.mask_seconds
+                    self.last_closed = mask.closer is not None and mask.closer.closing
             return self._generate(prompt, grammar, max_new_tokens, on_text)
 
     def complete_batch(self, calls: Sequence[Call]) -> list[Completion | Exception]:
@@ -156,11 +162,14 @@ class LlamaCppEngine:
 
     def _sequence(self, messages: list[Message], json_schema: dict[str, Any] | None, max_new_tokens: int):
         prompt = self._tokens(messages)
-        mask = self._mask(self.grammar(json_schema), prompt) if json_schema is not None else None
-        return BatchSequence(prompt=prompt, max_new_tokens=self._room(prompt, max_new_tokens), mask=mask)
+        room = self._room(prompt, max_new_tokens)
+        mask = self._mask(self.grammar(json_schema), prompt, room) if json_schema is not None else None
+        return BatchSequence(prompt=prompt, max_new_tokens=room, mask=mask)
 
-    def _mask(self, grammar: str, prompt: list[int]) -> "llg.MaskProcessor":
-        return llg.MaskProcessor(self._llg_tokenizer, grammar, len(prompt), self._llm.n_vocab())
+    def _mask(self, grammar: str, prompt: list[int], room: int) -> "llg.MaskProcessor":
+        return llg.MaskProcessor(
+            self._llg_tokenizer, grammar, len(prompt), self._llm.n_vocab(), ranks=self._closing, room=room
+        )
 
     def _room(self, prompt: list[int], max_new_tokens: int) -> int:
         return context_room(len(prompt), max_new_tokens, self.context_window)

@@ -17,7 +17,8 @@ from llguidance.llamacpp import lltokenizer_from_vocab
 from llguidance.numpy import allocate_token_bitmask, apply_token_bitmask_inplace, fill_next_token_bitmask
 
 from services.common.engines.base import SchemaCompileError
-from services.common.engines.bounds import bounded
+from services.common.engines.bounds import PATTERN_REPEATS, bounded
+from services.common.engines.closing import Closer, ClosingRanks
 
 
 def tokenizer_for(llm: llama_cpp.Llama) -> LLTokenizer:
@@ -43,22 +44,28 @@ def compile_schema(json_schema: dict[str, Any]) -> str:
 
 def compile_bounded(json_schema: dict[str, Any]) -> str:
     """The grammar for decoding: the schema bounded (engines/bounds.py), formats and patterns included
-    where llguidance can intersect them with a length bound; where it cannot ("Unable to determine if
-    regex is empty" for some email patterns), with those strings left to their pattern alone."""
-    try:
-        return compile_schema(bounded(json_schema, bound_patterns=True))
-    except SchemaCompileError:
-        return compile_schema(bounded(json_schema))
+    where llguidance can intersect them with a length bound. Where it cannot ("Unable to determine if
+    regex is empty" for some email patterns), those patterns get their own repeats bounded instead; failing
+    that, they are left as they are."""
+    for options in ({"bound_patterns": True}, {"pattern_repeats": PATTERN_REPEATS}):
+        try:
+            return compile_schema(bounded(json_schema, **options))
+        except SchemaCompileError:
+            pass
+    return compile_schema(bounded(json_schema))
 
 
 @dataclass
 class MaskProcessor:
-    """A llama-cpp-python logits processor: consume the last sampled token, mask the next."""
+    """A llama-cpp-python logits processor: consume the last sampled token, mask the next. With closing
+    ranks and a room (new tokens in all), the mask also closes the JSON before the room runs out."""
 
     tokenizer: LLTokenizer
     grammar: str
     prompt_len: int
     n_vocab: int
+    ranks: ClosingRanks | None = None
+    room: int | None = None
     mask_seconds: list[float] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -67,6 +74,7 @@ class MaskProcessor:
             raise SchemaCompileError(self.matcher.get_error())
         self.bitmask = allocate_token_bitmask(1, self.n_vocab)
         self.consumed = 0
+        self.closer = Closer(self.ranks, self.room) if self.ranks is not None and self.room is not None else None
 
     def __call__(self, input_ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
         for token in input_ids[self.prompt_len + self.consumed :]:
@@ -75,6 +83,8 @@ class MaskProcessor:
         started = time.perf_counter()
         fill_next_token_bitmask(self.matcher, self.bitmask, 0)
         self.mask_seconds.append(time.perf_counter() - started)
+        if self.closer is not None:
+            self.closer.narrow(self.matcher, self.bitmask[0], input_ids[self.prompt_len :], lambda: scores)
         apply_token_bitmask_inplace(scores.reshape(1, -1), self.bitmask)
         return scores
 

@@ -26,6 +26,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from services.common.engines import llg
 from services.common.engines.base import Completion, Message, SchemaCompileError
+from services.common.engines.closing import Closer, ClosingRanks
 from services.common.engines.inprocess import (
     Call,
     GrammarCache,
@@ -97,6 +98,7 @@ class _Sequence:
     prompt: list[int]
     max_new_tokens: int
     matcher: LLMatcher | None
+    closer: Closer | None = None
     out: list[int] = field(default_factory=list)
     ttft_ms: float | None = None
     finish: str = "length"
@@ -132,6 +134,7 @@ class TransformersEngine:
         self._prompt_format = prompt_format
         self._n_vocab = self._model.get_output_embeddings().weight.shape[0]
         self._llg_tokenizer = llguidance.hf.from_tokenizer(self._tokenizer, n_vocab=self._n_vocab)
+        self._closing = ClosingRanks.for_tokenizer(self._llg_tokenizer, self._n_vocab)
         ends = self._model.generation_config.eos_token_id
         self._ends = {self._tokenizer.eos_token_id, *(ends if isinstance(ends, list) else [ends])} - {None}
         self._pad = self._tokenizer.pad_token_id if self._tokenizer.pad_token_id is not None else min(self._ends)
@@ -161,7 +164,8 @@ class TransformersEngine:
                 raise SchemaCompileError(matcher.get_error())
         prompt = self._tokens(messages)
         room = context_room(len(prompt), max_new, self.context_window)
-        return _Sequence(prompt=prompt, max_new_tokens=room, matcher=matcher)
+        closer = Closer(self._closing, room) if matcher is not None else None
+        return _Sequence(prompt=prompt, max_new_tokens=room, matcher=matcher, closer=closer)
 
     def complete(
         self,
@@ -213,6 +217,10 @@ class TransformersEngine:
                 for row, seq in enumerate(seqs):
                     if seq.matcher is not None and seq.running:
                         llg_torch.fill_next_token_bitmask(seq.matcher, bitmask, row)
+                        if seq.closer is not None:
+                            seq.closer.narrow(
+                                seq.matcher, bitmask[row].numpy(), seq.out, lambda r=row, x=logits: x[r].cpu().numpy()
+                            )
                     else:
                         bitmask[row].fill_(-1)  # every token allowed
                 llg_torch.apply_token_bitmask_inplace(logits, bitmask.to(self.device))
