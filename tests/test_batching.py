@@ -5,6 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from services.common.engines.base import SchemaCompileError
+from services.common.engines.batching import MIN_SHARED_PREFIX, _common_prefix
 from services.common.engines.coalesce import CoalescingEngine
 from services.common.engines.llama_cpp import LlamaCppEngine
 from services.common.settings import Settings
@@ -22,7 +23,15 @@ def calls(bfcl_calls: list) -> list:
     return bfcl_calls
 
 
+def test_the_shared_prefix_leaves_each_prompt_a_token_of_its_own() -> None:
+    assert _common_prefix([[1, 2, 3, 4], [1, 2, 5], [1, 2, 3]]) == 2
+    assert _common_prefix([[1, 2, 3], [1, 2, 3]]) == 2  # equal prompts: the last token is fed per slot
+    assert _common_prefix([[7, 1], [8, 1]]) == 0
+
+
 def test_batched_outputs_equal_unbatched_greedy_outputs(engine: LlamaCppEngine, calls: list) -> None:
+    # the constrained calls share their system turn: the batch prefills it once, then copies its cache
+    assert _common_prefix([engine._tokens(messages) for messages, _, _ in calls[:3]]) >= MIN_SHARED_PREFIX
     unbatched = [engine.complete(*call) for call in calls]
     bad = ({"type": "object", "properties": {"x": {"type": "strnig"}}}, "bad schema")
     batched = engine.complete_batch([*calls[:2], ([], bad[0], 10), *calls[2:]])  # 6 calls: two chunks of 3

@@ -18,6 +18,16 @@ import numpy as np
 from services.common.engines import llg
 from services.common.engines.base import Completion
 
+MIN_SHARED_PREFIX = 16  # tokens: a shorter common prefix is prefilled per slot
+
+
+def _common_prefix(prompts: list[list[int]]) -> int:
+    """Tokens all prompts share from the start, leaving each at least one token of its own (for its logits)."""
+    first, length = prompts[0], min(len(p) for p in prompts) - 1
+    for prompt in prompts[1:]:
+        length = next((i for i in range(length) if prompt[i] != first[i]), length)
+    return max(length, 0)
+
 
 @dataclass
 class Sequence:
@@ -74,6 +84,26 @@ class BatchedDecoder:
         pointer = llama_cpp.llama_get_logits_ith(self._ctx, index)
         return np.ctypeslib.as_array(pointer, shape=(self.n_vocab,)).copy()
 
+    def _prefill(self, sequences: list[Sequence]) -> dict[int, np.ndarray]:
+        """Each prompt in its own slot, the last token's logits per slot. The prompts' common prefix (the
+        system turn, shared instructions) is computed once and its cache copied to every slot."""
+        shared = _common_prefix([seq.prompt for seq in sequences]) if len(sequences) > 1 else 0
+        shared = shared if shared >= MIN_SHARED_PREFIX else 0
+        if shared:
+            self._feed(sequences[0].prompt[:shared], 0, 0, want_last=False)
+            memory = llama_cpp.llama_get_memory(self._ctx)
+            for slot in range(1, len(sequences)):
+                llama_cpp.llama_memory_seq_cp(memory, 0, slot, -1, -1)
+        return {slot: self._feed(seq.prompt[shared:], shared, slot) for slot, seq in enumerate(sequences)}
+
+    def _feed(self, tokens: list[int], offset: int, slot: int, *, want_last: bool = True) -> np.ndarray | None:
+        """Tokens at positions offset… of a slot, in chunks of the unbatched context's batch size."""
+        last = len(tokens) - 1
+        for start in range(0, len(tokens), self._chunk):
+            chunk = tokens[start : start + self._chunk]
+            self._decode([(t, offset + start + p, slot, want_last and start + p == last) for p, t in enumerate(chunk)])
+        return self._logits(last % self._chunk) if want_last else None
+
     def generate(
         self,
         sequences: list[Sequence],
@@ -84,13 +114,7 @@ class BatchedDecoder:
             raise ValueError(f"a batch holds 1..{self.max_batch} sequences, got {len(sequences)}")
         llama_cpp.llama_memory_clear(llama_cpp.llama_get_memory(self._ctx), True)
         started = time.perf_counter()
-        rows: dict[int, np.ndarray] = {}
-        for slot, seq in enumerate(sequences):  # prefill: each prompt alone, as unbatched decoding does
-            last = len(seq.prompt) - 1
-            for start in range(0, len(seq.prompt), self._chunk):
-                chunk = seq.prompt[start : start + self._chunk]
-                self._decode([(t, start + p, slot, start + p == last) for p, t in enumerate(chunk)])
-            rows[slot] = self._logits(last % self._chunk)
+        rows = self._prefill(sequences)
         while rows:
             step: list[tuple[int, int, int, bool]] = []
             for slot, scores in rows.items():
