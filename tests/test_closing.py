@@ -62,10 +62,16 @@ def test_an_output_that_would_be_cut_closes_within_its_limit(engine: LlamaCppEng
 
 
 def test_outputs_with_room_to_spare_are_unchanged(engine: LlamaCppEngine, bfcl_calls: list, monkeypatch) -> None:
-    calls = [(messages, schema, 256) for messages, schema, _ in bfcl_calls if schema is not None]
-    closing = [engine.complete(*call).text for call in calls]
+    """Checked near the limit, never narrowed: an output with 8 tokens to spare is the same token for token."""
+    calls = [(messages, schema) for messages, schema, _ in bfcl_calls if schema is not None]
+    closing = engine._closing
     monkeypatch.setattr(engine, "_closing", None)
-    assert closing == [engine.complete(*call).text for call in calls]
+    free = [engine.complete(messages, schema, 256) for messages, schema in calls]
+    monkeypatch.setattr(engine, "_closing", closing)
+    for (messages, schema), unclosed in zip(calls, free, strict=True):
+        assert unclosed.finish_reason == "stop"
+        spare = engine.complete(messages, schema, unclosed.output_tokens + 8)
+        assert (spare.text, spare.output_tokens) == (unclosed.text, unclosed.output_tokens)
 
 
 def test_batched_outputs_close_as_unbatched_ones_do(engine: LlamaCppEngine) -> None:
