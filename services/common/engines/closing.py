@@ -110,7 +110,6 @@ class Closer:
     ranks: ClosingRanks
     room: int
     closing: bool = False
-    dry_runs: int = 0
     _scanner: StringScanner = field(default_factory=StringScanner, repr=False)
     _read: int = field(default=0, repr=False)
     _checked: tuple[int, int] | None = field(default=None, repr=False)  # (last pick checked, its way out)
@@ -122,7 +121,6 @@ class Closer:
     def way_out(self, matcher: LLMatcher, limit: int, scanner: StringScanner | None = None) -> tuple[int, int]:
         """(tokens, first token) of the dry run from the matcher's state to an accepting one; tokens is
         `limit` + 1 when it takes more, first is -1 when it takes none. The matcher is left as it was."""
-        self.dry_runs += 1
         scanner = (scanner or self._scanner).copy()
         consumed, first = 0, -1
         while not matcher.is_accepting() and consumed <= limit:
