@@ -134,3 +134,12 @@ def test_array_items_repeating_beyond_what_the_source_states_are_flagged() -> No
     assert [v.pointer for v in repeated_items(rolls, schema, "Roll a die 3 times.", strings_only=True)] == ["/tags/1"]
     enum = {"type": "object", "properties": {"days": {"type": "array", "items": {"enum": ["sunny", "rain"]}}}}
     assert repeated_items({"days": ["sunny", "sunny"]}, enum, "Forecast.") == []  # choices, not claims
+
+
+def test_decimal_multiples_are_judged_exactly() -> None:
+    """jsonschema's float division calls 10000.89 no multiple of 0.01 (1000088.9999…); JSON means the decimal."""
+    schema = {"type": "object", "properties": {"amount": {"type": "number", "multipleOf": 0.01}}}
+    assert schema_verdicts({"amount": 10000.89}, schema) == []
+    [verdict] = schema_verdicts({"amount": 10000.891}, schema)
+    assert verdict.pointer == "/amount" and verdict.code == "multipleOf"
+    assert schema_verdicts({"amount": 7}, {"properties": {"amount": {"multipleOf": 3}}})[0].code == "multipleOf"

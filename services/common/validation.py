@@ -1,13 +1,15 @@
 """JSON Schema validation with format checks, as the critic judges and the refiner's repairs must pass."""
 
 import re
-from functools import lru_cache
+from collections.abc import Iterator
+from fractions import Fraction
+from functools import cache, lru_cache
 from typing import Any
 
 import orjson
-from jsonschema import FormatChecker
+from jsonschema import FormatChecker, ValidationError
 from jsonschema.protocols import Validator
-from jsonschema.validators import validator_for
+from jsonschema.validators import extend, validator_for
 
 FORMAT_CHECKER = FormatChecker()
 # jsonschema's own "email" check only looks for an "@"; require local@domain.tld.
@@ -20,12 +22,27 @@ def _is_email(instance: object) -> bool:
     return not isinstance(instance, str) or EMAIL.fullmatch(instance) is not None
 
 
+def _multiple_of(validator: Validator, step: Any, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    """`multipleOf` on the decimal numbers JSON writes: 10000.89 is a multiple of 0.01, which jsonschema's
+    float division (1000088.9999…) denies."""
+    if not validator.is_type(instance, "number") or not isinstance(step, int | float):
+        return
+    if (Fraction(repr(instance)) / Fraction(repr(step))).denominator != 1:
+        yield ValidationError(f"{instance!r} is not a multiple of {step}")
+
+
+@cache
+def _with_decimal_multiples(cls: type[Validator]) -> type[Validator]:
+    return extend(cls, {"multipleOf": _multiple_of})
+
+
 @lru_cache(maxsize=512)
 def _validator(schema_json: bytes) -> Validator:
     schema = orjson.loads(schema_json)
-    return validator_for(schema)(schema, format_checker=FORMAT_CHECKER)
+    return _with_decimal_multiples(validator_for(schema))(schema, format_checker=FORMAT_CHECKER)
 
 
 def validator(schema: dict[str, Any]) -> Validator:
-    """A cached validator for `schema` that checks formats (email, date, date-time, uri, …)."""
+    """A cached validator for `schema` that checks formats (email, date, date-time, uri, …) and decimal
+    multiples exactly."""
     return _validator(orjson.dumps(schema, option=orjson.OPT_SORT_KEYS))
