@@ -119,3 +119,10 @@ def test_the_prompt_sketches_segments_and_drops_what_it_already_shows() -> None:
 )
 def test_proper_names_the_context_states(context: str, names: list[str]) -> None:
     assert stated_names(context) == names
+
+
+def test_a_labelled_name_keeps_its_particles() -> None:
+    """One notion of a proper name for the critic's evidence and the refiner: "de", "van", "of" belong in it."""
+    choices = ["Lady", "Lady Catherine", "Lady Catherine de Bourgh", "Lady Catherine de Bourgh arrived"]
+    context = "The guest Lady Catherine de Bourgh arrived."
+    assert named_choices(context, "guest", choices) == ["Lady Catherine de Bourgh"]

@@ -157,8 +157,13 @@ def _word_pattern(word: str) -> str:
     return ABBREVIATIONS.get(word.lower(), re.escape(word))
 
 
-def _proper_name(phrase: str) -> bool:
-    return all(word[:1].isupper() for word in phrase.split())
+NAME_PARTICLES = ("de", "van", "von", "of")
+
+
+def proper_name(value: Any) -> bool:
+    """ "Captain Ahab", "Hamburg", "Lady Catherine de Bourgh": capitalised words, not a sentence or a number."""
+    words = value.split() if isinstance(value, str) else []
+    return 0 < len(words) <= 6 and all(w[:1].isupper() or w in NAME_PARTICLES for w in words)
 
 
 def named_choices(context: str, name: str, choices: list[Any]) -> list[Any]:
@@ -186,7 +191,7 @@ def named_choices(context: str, name: str, choices: list[Any]) -> list[Any]:
             )
         ]
         if len(said) > 1 and all(isinstance(c, str) for c in said):  # "Ada", "Ada Byron", "Ada Byron rents"
-            names = [c for c in said if _proper_name(c)]
+            names = [c for c in said if proper_name(c)]
             said = [max(names, key=len)] if names else said
         named += [c for c in said if c not in named]
     # "30 minutes" for minutes; a unit ending the name counts alone: "4800 kg" for weight_kg

@@ -14,6 +14,7 @@ from services.common.evidence import (
     grounded_choices,
     named_choices,
     normalise,
+    proper_name,
     stated_names,
     times_stated,
 )
@@ -121,12 +122,6 @@ def compute_from_rules(output: Any, request: GenerationRequest, pointer: str) ->
     return False
 
 
-def _proper_name(value: Any) -> bool:
-    """ "Captain Ahab", "Hamburg": capitalised words, not a sentence or a number."""
-    words = value.split() if isinstance(value, str) else []
-    return 0 < len(words) <= 6 and all(w[:1].isupper() or w in ("de", "van", "von", "of") for w in words)
-
-
 def _failing(critique: Critique) -> frozenset[str]:
     """The pointers the critic failed: values there prove nothing about what other fields may hold."""
     return frozenset(v.pointer for v in critique.verdicts if v.severity == "error")
@@ -159,7 +154,7 @@ def context_choices(critique: Critique, output: Any, pointer: str) -> list[Any] 
     if not request.context or not kinds or (free_text and "grounding" not in kinds):
         return None
     choices = grounded_choices(request.context, sub)
-    if free_text and _proper_name(get(output, pointer)):  # a wrong name is replaced by a name it states
+    if free_text and proper_name(get(output, pointer)):  # a wrong name is replaced by a name it states
         choices = _names_left(critique, output, pointer, sub) or choices
     rules = [rule for rule in map(compile_rule, request.rules) if reads(rule, pointer)]
     if choices and rules:
