@@ -62,7 +62,7 @@ def measure(decoder: str, schemas: list[dict], sample_ids: set[str], settings: S
             continue
         done = engine.complete(messages, task["schema"], MAX_NEW)
         mask_s += getattr(engine, "last_mask_seconds", []) if decoder == "llguidance" else []
-        closed_early += getattr(engine, "last_closed", False) if decoder == "llguidance" else 0
+        closed_early += done.closed_early
         outputs += 1
         try:
             value = orjson.loads(done.text)
@@ -118,7 +118,7 @@ def validity_on_all(schemas: list[dict], settings: Settings) -> dict:
             continue
         done = engine.complete(messages, task["schema"], MAX_NEW)
         outputs += 1
-        closed_early += engine.last_closed
+        closed_early += done.closed_early
         cut += done.finish_reason == "length"
         try:
             value = orjson.loads(done.text)

@@ -36,6 +36,7 @@ def engine() -> LlamaCppEngine:
 
 def assert_closed(completion, limit: int) -> dict:
     assert completion.finish_reason == "stop" and completion.output_tokens <= limit, completion
+    assert completion.closed_early
     value = json.loads(completion.text)
     validate(value, INVOICE)
     return value
@@ -72,6 +73,25 @@ def test_outputs_with_room_to_spare_are_unchanged(engine: LlamaCppEngine, bfcl_c
         assert unclosed.finish_reason == "stop"
         spare = engine.complete(messages, schema, unclosed.output_tokens + 8)
         assert (spare.text, spare.output_tokens) == (unclosed.text, unclosed.output_tokens)
+        assert not spare.closed_early
+
+
+def test_a_draft_closed_early_says_so_in_its_ledger(engine: LlamaCppEngine) -> None:
+    from schemas import Classification, ClassifiedRequest, GenerationRequest
+    from services.generator.logic import generate_draft
+    from tests.conftest import make_request
+
+    prompt = "Write an invoice for Jane Smith with many items."
+    budget = engine.count_tokens(MESSAGES) + 40
+    raw = make_request(prompt=prompt, schema=INVOICE, budget={"max_tokens": budget})
+    request = GenerationRequest.model_validate(raw)
+    message = ClassifiedRequest(
+        request=request, tier="small", received_at_ms=0, classification=Classification(complexity=0, reason="test")
+    )
+    draft = generate_draft(message, engine, TIER)
+    validate(draft.output, INVOICE)
+    [entry] = draft.ledger.entries
+    assert entry.note == "closed early to fit its token limit" and draft.ledger.tokens <= budget
 
 
 def test_batched_outputs_close_as_unbatched_ones_do(engine: LlamaCppEngine) -> None:

@@ -66,6 +66,8 @@ def constrained_call(
         value, parsed = orjson.loads(completion.text), True
     except orjson.JSONDecodeError:
         value, parsed = None, False
+    if completion.closed_early:  # the value may be cut short (a string, an optional item): say so
+        note = f"{note}; closed early to fit its token limit" if note else "closed early to fit its token limit"
     entry = LedgerEntry(
         stage=stage,
         round=round_,

@@ -121,6 +121,8 @@ def record_completion(span: Span, info: CallInfo, completion: Completion, captur
     span.set_attribute("gen_ai.usage.input_tokens", completion.input_tokens)
     span.set_attribute("gen_ai.usage.output_tokens", completion.output_tokens)
     span.set_attribute("gen_ai.response.finish_reasons", [completion.finish_reason])
+    if completion.closed_early:
+        span.set_attribute("refinery.closed_early", True)
     if completion.ttft_ms is not None:
         span.set_attribute("refinery.ttft_ms", round(completion.ttft_ms, 3))
     if capture_content:

@@ -18,6 +18,7 @@ class Completion:
     ttft_ms: float | None
     duration_ms: float
     finish_reason: Literal["stop", "length"]
+    closed_early: bool = False  # the decoder steered the output to close within its limit (engines/closing.py)
 
 
 class Engine(Protocol):

@@ -148,6 +148,7 @@ class BatchedDecoder:
                 ttft_ms=seq.ttft_ms,
                 duration_ms=seq.duration_ms,
                 finish_reason=seq.finish or "length",
+                closed_early=seq.mask is not None and seq.mask.closed_early,
             )
             for seq in sequences
         ]

@@ -110,6 +110,7 @@ class Closer:
     ranks: ClosingRanks
     room: int
     closing: bool = False
+    overridden: bool = False  # a pick of the model's was replaced by the dry run's
     _scanner: StringScanner = field(default_factory=StringScanner, repr=False)
     _read: int = field(default=0, repr=False)
     _checked: tuple[int, int] | None = field(default=None, repr=False)  # (last pick checked, its way out)
@@ -117,6 +118,11 @@ class Closer:
 
     def __post_init__(self) -> None:
         self._scratch = np.zeros((1, len(self.ranks.packed[0])), dtype=np.int32)
+
+    @property
+    def closed_early(self) -> bool:
+        """Whether this sequence's output was steered to close: narrowed, or a pick replaced."""
+        return self.closing or self.overridden
 
     def way_out(self, matcher: LLMatcher, limit: int, scanner: StringScanner | None = None) -> tuple[int, int]:
         """(tokens, first token) of the dry run from the matcher's state to an accepting one; tokens is
@@ -171,5 +177,6 @@ class Closer:
         if dry_token is None:
             way_out, dry_token = self.way_out(matcher, left)
         if dry_token >= 0 and way_out <= left:  # the model's pick would not close in time; the dry run's does
+            self.overridden = True
             row[:] = 0
             row.view(np.uint32)[dry_token // 32] = np.uint32(1 << (dry_token % 32))

@@ -63,7 +63,6 @@ class LlamaCppEngine:
             ClosingRanks.for_tokenizer(self._llg_tokenizer, self._llm.n_vocab()) if self._llg_tokenizer else None
         )
         self.last_mask_seconds: list[float] = []
-        self.last_closed = False  # whether the last unbatched call's output was closed early (engines/closing.py)
         self._grammars = GrammarCache()
         self._lock = threading.Lock()  # one llama context: one generation at a time
         self.max_batch = max_batch if decoder == "llguidance" else 1  # batching applies llguidance masks
@@ -130,7 +129,6 @@ class LlamaCppEngine:
                     return self._generate(prompt, None, max_new_tokens, on_text, mask)
                 finally:
                     self.last_mask_seconds = mask.mask_seconds
-                    self.last_closed = mask.closer is not None and mask.closer.closing
             return self._generate(prompt, grammar, max_new_tokens, on_text)
 
     def complete_batch(self, calls: Sequence[Call]) -> list[Completion | Exception]:
@@ -217,6 +215,7 @@ class LlamaCppEngine:
             ttft_ms=ttft_ms,
             duration_ms=(time.perf_counter() - started) * 1000,
             finish_reason=finish,
+            closed_early=mask is not None and mask.closed_early,
         )
 
     def _is_end(self, token: int) -> bool:

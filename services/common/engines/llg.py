@@ -89,5 +89,9 @@ class MaskProcessor:
         return scores
 
     @property
+    def closed_early(self) -> bool:
+        return self.closer is not None and self.closer.closed_early
+
+    @property
     def done(self) -> bool:
         return self.matcher.is_stopped()

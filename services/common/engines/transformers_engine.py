@@ -249,6 +249,7 @@ class TransformersEngine:
                 ttft_ms=s.ttft_ms,
                 duration_ms=duration_ms,
                 finish_reason="stop" if s.finish == "stop" else "length",
+                closed_early=s.closer is not None and s.closer.closed_early,
             )
             for s in seqs
         ]
