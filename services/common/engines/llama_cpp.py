@@ -123,13 +123,14 @@ class LlamaCppEngine:
         grammar = self.grammar(json_schema) if json_schema is not None else None
         with self._lock:
             prompt = self._tokens(messages)
+            room = self._room(prompt, max_new_tokens)
             if isinstance(grammar, str):  # llguidance: a logits mask instead of a llama.cpp grammar
-                mask = self._mask(grammar, prompt, self._room(prompt, max_new_tokens))
+                mask = self._mask(grammar, prompt, room)
                 try:
-                    return self._generate(prompt, None, max_new_tokens, on_text, mask)
+                    return self._generate(prompt, None, room, on_text, mask)
                 finally:
                     self.last_mask_seconds = mask.mask_seconds
-            return self._generate(prompt, grammar, max_new_tokens, on_text)
+            return self._generate(prompt, grammar, room, on_text)
 
     def complete_batch(self, calls: Sequence[Call]) -> list[Completion | Exception]:
         """Several (messages, json_schema, max_new_tokens) calls sharing each forward pass, in chunks of
@@ -176,11 +177,11 @@ class LlamaCppEngine:
         self,
         prompt: list[int],
         grammar: LlamaGrammar | None,
-        max_new_tokens: int,
+        room: int,
         on_text: Callable[[str], None] | None = None,
         mask: "llg.MaskProcessor | None" = None,
     ) -> Completion:
-        max_new_tokens = self._room(prompt, max_new_tokens)
+        """`room`: the new tokens this call may take (`_room`: what the context window leaves)."""
         eos = self._llm.token_eos()
         started = time.perf_counter()
         ttft_ms: float | None = None
@@ -206,7 +207,7 @@ class LlamaCppEngine:
             if constrained and (looks_complete(text) or (mask is not None and mask.done)):
                 finish = "stop"
                 break
-            if len(out) >= max_new_tokens:
+            if len(out) >= room:
                 break
         return Completion(
             text=self._text(out),
