@@ -157,7 +157,7 @@ def _word_pattern(word: str) -> str:
     return ABBREVIATIONS.get(word.lower(), re.escape(word))
 
 
-NAME_PARTICLES = ("de", "van", "von", "of")
+NAME_PARTICLES = ("de", "van", "von", "of")  # lower-case words a proper name may hold
 
 
 def proper_name(value: Any) -> bool:
@@ -203,7 +203,7 @@ def named_choices(context: str, name: str, choices: list[Any]) -> list[Any]:
 
 
 TITLES = {"mr.", "mrs.", "ms.", "dr.", "st.", "prof.", "capt."}
-NAME_JOINERS = {"de", "van", "von", "da", "di", "del", "la", "le", "of"}
+NAME_JOINERS = {*NAME_PARTICLES, "da", "di", "del", "la", "le"}  # inside a run of capitalised words
 
 
 def stated_names(context: str) -> list[str]:

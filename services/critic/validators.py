@@ -45,6 +45,11 @@ def schema_verdicts(output: Any, schema: dict[str, Any]) -> list[Verdict]:
     return list(verdicts.values())
 
 
+def _failing(verdicts: list[Verdict]) -> set[str]:
+    """The pointers with an error: later checks leave them alone (one problem at a time per field)."""
+    return {v.pointer for v in verdicts if v.severity == "error"}
+
+
 def check_draft(draft: Draft, grounding: "GroundingChecker | None" = None) -> list[Verdict]:
     """Every check that applies: parse, schema + formats, the request's rules, grounding in its context."""
     if not draft.parsed:
@@ -52,16 +57,16 @@ def check_draft(draft: Draft, grounding: "GroundingChecker | None" = None) -> li
         return [Verdict(pointer="", kind="parse", message=f"output is not valid JSON{cut}")]
     request = draft.request
     verdicts = schema_verdicts(draft.output, request.json_schema)
-    verdicts += rule_verdicts(draft.output, request.rules, {v.pointer for v in verdicts if v.severity == "error"})
-    failing = {v.pointer for v in verdicts if v.severity == "error"}
+    verdicts += rule_verdicts(draft.output, request.rules, _failing(verdicts))
     source = request.context or request.prompt
+    failing = _failing(verdicts)
     verdicts += [
         v
         for v in repeated_items(draft.output, request.json_schema, source, strings_only=not request.context)
         if v.pointer not in failing
     ]
     if request.context and grounding is not None:
-        failing = {v.pointer for v in verdicts if v.severity == "error"}
+        failing = _failing(verdicts)
         grounded = grounding.verdicts(
             draft.output, request.json_schema, request.context, derived_pointers(request.rules)
         )
