@@ -34,6 +34,20 @@ MAX_NEW = 256
 PROMPT = "Write one realistic example JSON value for this JSON Schema: {schema}"
 
 
+def messages_for(task: dict) -> list[dict[str, str]]:
+    return [{"role": "user", "content": PROMPT.format(schema=orjson.dumps(task["schema"]).decode()[:3000])}]
+
+
+def first_error(schema: dict, text: str) -> str | None:
+    """Why `text` is not valid under the original `schema` (jsonschema, formats on), or None."""
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return "not JSON"
+    error = next(validator_for(schema)(schema, format_checker=FormatChecker()).iter_errors(value), None)
+    return None if error is None else str(error)[:160]
+
+
 def per_token_ms(completion) -> float | None:
     if completion.output_tokens < 2 or completion.ttft_ms is None:
         return None
@@ -57,23 +71,17 @@ def measure(decoder: str, schemas: list[dict], sample_ids: set[str], settings: S
     for task in compiled:
         if task["id"] not in sample_ids:
             continue
-        messages = [{"role": "user", "content": PROMPT.format(schema=orjson.dumps(task["schema"]).decode()[:3000])}]
+        messages = messages_for(task)
         if engine.count_tokens(messages) + MAX_NEW > tier.context_window:
             continue
         done = engine.complete(messages, task["schema"], MAX_NEW)
         mask_s += getattr(engine, "last_mask_seconds", []) if decoder == "llguidance" else []
         closed_early += done.closed_early
         outputs += 1
-        try:
-            value = orjson.loads(done.text)
-            errors = list(
-                validator_for(task["schema"])(task["schema"], format_checker=FormatChecker()).iter_errors(value)
-            )
-        except orjson.JSONDecodeError:
-            errors = ["not JSON"]
-            truncated += done.finish_reason == "length"
-        if errors:
-            invalid.append({"id": task["id"], "why": str(errors[0])[:160], "cut": done.finish_reason == "length"})
+        why = first_error(task["schema"], done.text)
+        truncated += why == "not JSON" and done.finish_reason == "length"
+        if why:
+            invalid.append({"id": task["id"], "why": why, "cut": done.finish_reason == "length"})
         else:
             valid += 1
         free = engine.complete(messages, None, max(done.output_tokens, 2))
@@ -113,21 +121,15 @@ def validity_on_all(schemas: list[dict], settings: Settings) -> dict:
             engine.grammar(task["schema"])
         except SchemaCompileError:
             continue
-        messages = [{"role": "user", "content": PROMPT.format(schema=orjson.dumps(task["schema"]).decode()[:3000])}]
+        messages = messages_for(task)
         if engine.count_tokens(messages) + MAX_NEW > tier.context_window:
             continue
         done = engine.complete(messages, task["schema"], MAX_NEW)
         outputs += 1
         closed_early += done.closed_early
         cut += done.finish_reason == "length"
-        try:
-            value = orjson.loads(done.text)
-            checker = validator_for(task["schema"])(task["schema"], format_checker=FormatChecker())
-            errors = [str(e)[:160] for e in checker.iter_errors(value)]
-        except orjson.JSONDecodeError:
-            errors = ["not JSON"]
-        if errors:
-            invalid.append({"id": task["id"], "why": errors[0], "cut": done.finish_reason == "length"})
+        if why := first_error(task["schema"], done.text):
+            invalid.append({"id": task["id"], "why": why, "cut": done.finish_reason == "length"})
         else:
             valid += 1
     return {
