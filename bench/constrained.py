@@ -23,11 +23,11 @@ import orjson
 from jsonschema import FormatChecker
 from jsonschema.validators import validator_for
 
-from services.client.datasets import data_dir, read_jsonl
-from services.common.engines import SchemaCompileError
-from services.common.engines.registry import build_engine
-from services.common.settings import Settings
-from services.common.tiers import load_tiers
+from services.documents.bfcl import data_dir, read_jsonl
+from services.inference.engines import SchemaCompileError
+from services.inference.engines.registry import build_engine
+from services.inference.tiers import load_tiers
+from services.settings import Settings
 
 OUT = Path(__file__).parent / "results" / "constrained.json"
 MAX_NEW = 256

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import orjson
 
-from services.client.batch import percentile, run_batch, summarise
-from services.client.datasets import bfcl_correct, bfcl_requests
-from services.client.stack import Stack
-from services.common.settings import Settings
+from refinery.client import percentile, run_batch, summarise
+from refinery.devstack.stack import Stack
+from services.documents.bfcl import bfcl_correct, bfcl_requests
+from services.settings import Settings
 
 OUT = Path(__file__).parent / "results" / "e2e.json"
 

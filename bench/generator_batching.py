@@ -19,11 +19,11 @@ from pathlib import Path
 
 import orjson
 
-from services.client.datasets import bfcl_requests
-from services.common.engines.registry import build_engine
-from services.common.prompts import generation_messages
-from services.common.settings import Settings
-from services.common.tiers import load_tiers
+from services.documents.bfcl import bfcl_requests
+from services.inference.engines.registry import build_engine
+from services.inference.prompts import generation_messages
+from services.inference.tiers import load_tiers
+from services.settings import Settings
 
 OUT = Path(__file__).parent / "results" / "generator_batching.json"
 CONCURRENCY = (1, 4, 8)

@@ -22,19 +22,19 @@ from pathlib import Path
 import orjson
 
 from bench.seeded import TASKS
-from schemas import Classification, ClassifiedRequest, Draft, GenerationRequest, Ledger
-from services.client.datasets import bfcl_correct, bfcl_requests
-from services.common.drafting import constrained_call
-from services.common.encoder import SentenceEncoder
-from services.common.engines.registry import build_engine
-from services.common.segments import get, patch
-from services.common.settings import Settings
-from services.common.tiers import load_tiers
-from services.critic.decide import decide
+from schemas import Draft, GenerationRequest, Ledger
+from services.critic.encoder import SentenceEncoder
 from services.critic.grounding import GroundingChecker
+from services.critic.review import review
 from services.critic.validators import check_draft
-from services.generator.logic import generate_draft
-from services.refiner.logic import refine, whole_messages
+from services.documents.bfcl import bfcl_correct, bfcl_requests
+from services.documents.segments import get, patch
+from services.inference.calls import constrained_call
+from services.inference.engines import EnginePool
+from services.inference.tiers import load_tiers
+from services.pipeline import Pipeline
+from services.refiner.rounds import refine, whole_messages
+from services.settings import Settings
 
 OUT = Path(__file__).parent / "results" / "refine.json"
 KINDS = ("schema", "format", "consistency", "grounding")
@@ -93,38 +93,30 @@ class TokenTally:
         }
 
 
-def run_bfcl(n: int, engine, tier, grounding, max_rounds: int) -> dict:
+def run_bfcl(n: int, pipeline: Pipeline) -> dict:
     rows, tally = [], TokenTally()
+    tier = pipeline.engines.tiers[next(iter(pipeline.engines.tiers))]
+    engine = pipeline.engines.get(tier.name)
+
+    def tally_round(critique, refined) -> None:
+        tally.add(refined.ledger.tokens - critique.ledger.tokens, full_regeneration_tokens(critique, engine, tier))
+
     for raw in bfcl_requests(limit=n):
         raw["context"] = raw["prompt"].split("\nGive the arguments")[0]
         request = GenerationRequest.model_validate(raw)
-        classified = ClassifiedRequest(
-            request=request,
-            tier=tier.name,
-            received_at_ms=0,
-            classification=Classification(complexity=0, reason="bench"),
-        )
-        draft = generate_draft(classified, engine, tier)
-        first = draft
-        first_verdicts = [v for v in check_draft(draft, grounding) if v.severity == "error"]
-        while True:
-            decision = decide(draft, check_draft(draft, grounding), max_rounds)
-            if decision.result is not None:
-                break
-            before = draft.ledger.tokens
-            draft = refine(decision.critique, engine, tier)
-            tally.add(draft.ledger.tokens - before, full_regeneration_tokens(decision.critique, engine, tier))
+        run = pipeline.run(request, on_refined=tally_round)
+        first_errors = [v for v in run.first_verdicts if v.severity == "error"]
         truth = raw["metadata"]["ground_truth"]
         rows.append(
             {
                 "id": request.id,
-                "accepted_round0": not first_verdicts,
-                "correct_round0": bfcl_correct(first.output, truth),
-                "failing_round0": sorted({v.kind for v in first_verdicts}),
-                "status": decision.result.status.value,
-                "correct_final": bfcl_correct(decision.result.output, truth),
-                "rounds": decision.result.rounds,
-                "tokens": decision.result.ledger.tokens,
+                "accepted_round0": not first_errors,
+                "correct_round0": bfcl_correct(run.first_draft.output, truth),
+                "failing_round0": sorted({v.kind for v in first_errors}),
+                "status": run.result.status.value,
+                "correct_final": bfcl_correct(run.result.output, truth),
+                "rounds": run.result.rounds,
+                "tokens": run.result.ledger.tokens,
             }
         )
     count = len(rows)
@@ -202,7 +194,7 @@ def run_seeded_refinement(engine, tier, grounding) -> dict:
                     )
                 }
             )
-            decision = decide(draft, check_draft(draft, grounding), max_rounds=2)
+            decision = review(draft, grounding, max_rounds=2).decision
             if decision.critique is None:
                 continue
             refined = refine(decision.critique, engine, tier)
@@ -236,13 +228,15 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=60)
     args = parser.parse_args()
     settings = Settings(model_threads=2)
-    tier = load_tiers(settings.tiers_file)["small"]
-    engine = build_engine(tier, settings)
+    tiers = load_tiers(settings.tiers_file)
+    tier = tiers["small"]
+    engines = EnginePool({"small": tier}, settings)
+    engine = engines.get("small")
     grounding = GroundingChecker(SentenceEncoder(threads=2), settings.grounding_threshold)
     started = time.monotonic()
     seeded = run_seeded(grounding)
     seeded_refinement = run_seeded_refinement(engine, tier, grounding)
-    bfcl = run_bfcl(args.n, engine, tier, grounding, settings.max_rounds)
+    bfcl = run_bfcl(args.n, Pipeline(engines, grounding, settings.max_rounds))
     pooled = bfcl.pop("tally") + seeded_refinement.pop("tally")
     report = {
         "machine": f"{platform.machine()}, 2 cores, CPU only",

@@ -20,8 +20,8 @@ import orjson
 from services.classifier.features import feature_matrix
 from services.classifier.model import RouterModel, choose
 from services.classifier.training import load_calibration
-from services.common.settings import Settings
-from services.common.tiers import load_tiers
+from services.inference.tiers import load_tiers
+from services.settings import Settings
 
 OUT = Path(__file__).parent / "results" / "routing.json"
 KNOBS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0)

@@ -1,9 +1,15 @@
 """`ClassifiedRequest`: classifier → `refinery.generate.<tier>`."""
 
+from typing import TYPE_CHECKING, Any
+
 from pydantic import BaseModel, Field
 
 from schemas.ledger import Ledger
 from schemas.request import GenerationRequest
+
+if TYPE_CHECKING:  # result.py imports critique.py, which imports the Draft built on this module
+    from schemas.critique import Verdict
+    from schemas.result import Result, ResultStatus
 
 
 class Classification(BaseModel):
@@ -22,6 +28,30 @@ class Envelope(BaseModel):
     tier: str
     ledger: Ledger = Field(default_factory=Ledger)
     received_at_ms: int = Field(description="Epoch ms when the classifier took the request.")
+
+    def result(
+        self,
+        status: "ResultStatus",
+        *,
+        output: Any = None,
+        rounds: int = 0,
+        verdicts: "list[Verdict] | None" = None,
+        error: str | None = None,
+    ) -> "Result":
+        """The request's final Result as this message stands (every stage builds terminal Results here)."""
+        from schemas.result import Result
+
+        return Result(
+            id=self.request.id,
+            status=status,
+            output=output,
+            tier=self.tier,
+            rounds=rounds,
+            ledger=self.ledger,
+            verdicts=verdicts or [],
+            error=error,
+            metadata=self.request.metadata,
+        )
 
 
 class ClassifiedRequest(Envelope):

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from services.client.datasets import bfcl_requests, data_dir
-from services.common.prompts import generation_messages
+from services.documents.bfcl import bfcl_requests, data_dir
+from services.inference.prompts import generation_messages
 
 
 def make_request(**overrides: Any) -> dict[str, Any]:

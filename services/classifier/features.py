@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from schemas import GenerationRequest
+from services.documents.schema_walk import walk
 
 HASH_DIM = 512
 FEATURE_VERSION = f"shape8+hash{HASH_DIM}-v2"  # stored in the model file; a mismatch refuses to load
@@ -63,20 +64,8 @@ class RequestFeatures:
         return asdict(self)
 
 
-SUB_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions"})
-SUB_SCHEMAS = frozenset(
-    {"items", "additionalProperties", "not", "if", "then", "else", "contains", "anyOf", "oneOf", "allOf", "prefixItems"}
-)
-
-
-def _walk(node: Any, depth: int, acc: dict[str, int], tokens: list[str]) -> None:
-    """Count the schema's shape into `acc` and collect its names and kinds into `tokens`, in one pass."""
-    if isinstance(node, list):
-        for item in node:
-            _walk(item, depth, acc, tokens)
-        return
-    if not isinstance(node, dict):
-        return
+def _count(node: dict[str, Any], depth: int, acc: dict[str, int], tokens: list[str]) -> None:
+    """Count one schema node's shape into `acc` and collect its names and kinds into `tokens`."""
     acc["depth"] = max(acc["depth"], depth)
     props = node.get("properties")
     if isinstance(props, dict):
@@ -91,21 +80,17 @@ def _walk(node: Any, depth: int, acc: dict[str, int], tokens: list[str]) -> None
         tokens.append(f"type:{kind}")
     elif isinstance(kind, list):
         tokens.extend(f"type:{k}" for k in kind if isinstance(k, str))
-    for key, value in node.items():
+    for key in node:
         if key in CONSTRAINT_KEYWORDS:
             acc["constraints"] += 1
             tokens.append(f"kw:{key}")
-        if key in SUB_SCHEMA_MAPS and isinstance(value, dict):
-            for sub in value.values():
-                _walk(sub, depth + 1, acc, tokens)
-        elif key in SUB_SCHEMAS:
-            _walk(value, depth + 1, acc, tokens)
 
 
 def _analyse(request: GenerationRequest) -> tuple[RequestFeatures, list[str]]:
     acc = {"depth": 0, "properties": 0, "required": 0, "arrays": 0, "constraints": 0}
     tokens = WORD.findall(request.prompt.lower())
-    _walk(request.json_schema, 1, acc, tokens)
+    for _, node, depth in walk(request.json_schema):
+        _count(node, depth, acc, tokens)
     if request.context:
         tokens.append("has:context")
     features = RequestFeatures(

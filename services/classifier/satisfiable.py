@@ -2,19 +2,19 @@
 
 from typing import Any
 
+from services.documents.schema_walk import SCHEMA_MAPS, walk
+
 PAIRS = (
     ("minLength", "maxLength"),
     ("minItems", "maxItems"),
     ("minProperties", "maxProperties"),
     ("minimum", "maximum"),
 )
+# Where a contradiction binds the whole value (not under anyOf, oneOf or not, which may avoid it)
+BINDING = SCHEMA_MAPS | {"items", "additionalProperties", "allOf", "prefixItems"}
 
 
-def _problems(node: Any, pointer: str) -> list[str]:
-    if isinstance(node, list):
-        return [p for i, item in enumerate(node) for p in _problems(item, f"{pointer}/{i}")]
-    if not isinstance(node, dict):
-        return []
+def _problems(node: dict[str, Any], pointer: str) -> list[str]:
     found = []
     for low, high in PAIRS:
         lo, hi = node.get(low), node.get(high)
@@ -31,13 +31,8 @@ def _problems(node: Any, pointer: str) -> list[str]:
         missing = [r for r in node["required"] if r not in props]
         if missing:
             found.append(f"{pointer or '/'}: required {missing} not allowed by additionalProperties false")
-    for key, value in node.items():
-        if key in ("properties", "$defs", "definitions", "patternProperties") and isinstance(value, dict):
-            found += [p for name, sub in value.items() for p in _problems(sub, f"{pointer}/{key}/{name}")]
-        elif key in ("items", "additionalProperties", "allOf", "prefixItems"):
-            found += _problems(value, f"{pointer}/{key}")
     return found
 
 
 def unsatisfiable_reasons(schema: dict[str, Any]) -> list[str]:
-    return _problems(schema, "")
+    return [p for pointer, node, _ in walk(schema, frozenset(BINDING)) for p in _problems(node, pointer)]

@@ -18,7 +18,7 @@ import numpy as np
 from schemas import GenerationRequest
 from services.classifier.features import FEATURE_DIM, FEATURE_VERSION, feature_matrix
 from services.classifier.model import INPUT, OUTPUT
-from services.client.datasets import read_jsonl
+from services.documents.bfcl import read_jsonl
 
 HELD_OUT_PERCENT = 30
 CS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)

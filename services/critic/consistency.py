@@ -7,8 +7,8 @@ from typing import Any
 
 from schemas import Verdict
 from schemas.rules import MissingPath, Rule, compile_rule
-from services.common.evidence import as_stated, times_stated
-from services.common.segments import join, subschema
+from services.documents.evidence import as_stated, times_stated
+from services.documents.segments import join, subschema
 
 
 def _reads_any(paths: Any, pointers: set[str]) -> str | None:

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from schemas import Critique, Draft, Result, ResultStatus, Verdict
-from services.common.budget import MIN_NEW_TOKENS, remaining_tokens
+from services.inference.budget import MIN_NEW_TOKENS, remaining_tokens
 
 
 @dataclass(frozen=True)
@@ -23,16 +23,7 @@ def decide(draft: Draft, verdicts: list[Verdict], max_rounds: int) -> Decision:
     request = draft.request
 
     def result(status: ResultStatus, extra: list[Verdict] | None = None) -> Result:
-        return Result(
-            id=request.id,
-            status=status,
-            output=draft.output,
-            tier=draft.tier,
-            rounds=draft.round,
-            ledger=draft.ledger,
-            verdicts=[*verdicts, *(extra or [])],
-            metadata=request.metadata,
-        )
+        return draft.result(status, output=draft.output, rounds=draft.round, verdicts=[*verdicts, *(extra or [])])
 
     failing = [v for v in verdicts if v.severity == "error"]
     if not failing:

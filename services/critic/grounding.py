@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from schemas import Verdict
-from services.common.encoder import SentenceEncoder
-from services.common.evidence import (
+from services.critic.encoder import SentenceEncoder
+from services.documents.evidence import (
     as_stated,
     date_forms,
     named_choices,
@@ -28,7 +28,7 @@ from services.common.evidence import (
     stated_numbers,
     times_stated,
 )
-from services.common.segments import field_name, join, subschema
+from services.documents.segments import field_name, join, subschema
 
 
 def context_numbers(context: str) -> set[float]:

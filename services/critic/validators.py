@@ -5,10 +5,10 @@ from typing import Any
 from jsonschema import ValidationError
 
 from schemas import Draft, Verdict
-from services.common.segments import join
-from services.common.validation import validator
 from services.critic.consistency import derived_pointers, repeated_items, rule_verdicts
 from services.critic.grounding import GroundingChecker
+from services.documents.segments import join
+from services.documents.validation import validator
 
 
 def _pointer(error: ValidationError) -> str:

@@ -1,87 +1,64 @@
-"""Generator service: `refinery.generate.<tier>` → constrained draft → `refinery.drafts`."""
+"""Generator service: `refinery.generate.<tier>` → constrained draft → `refinery.drafts`.
+
+The records of one Kafka batch are handled concurrently, so their model calls share forward passes (the
+tier's engine coalesces them); the batch is committed when every record has been answered."""
 
 import asyncio
-import logging
 
-from pydantic import ValidationError
+from faststream import FastStream
 
-from schemas import ClassifiedRequest, Result, ResultStatus, Verdict, decode
-from services.common.budget import BudgetExceeded
-from services.common.engines import EnginePool, SchemaCompileError
-from services.common.hop_tracing import record_span
-from services.common.service import create_service
-from services.common.tiers import load_tiers
-from services.generator.logic import generate_draft
-
-log = logging.getLogger("refinery.generator")
-service = create_service("generator")
-settings = service.settings
-tiers = load_tiers(settings.tiers_file)
-served = [t.strip() for t in settings.generator_tiers.split(",") if t.strip()] or list(tiers)
-unknown = [t for t in served if t not in tiers]
-if unknown:
-    raise SystemExit(f"REFINERY_GENERATOR_TIERS names unknown tiers: {unknown}; known: {list(tiers)}")
-engines = EnginePool(tiers, settings)
-for name in served:
-    engines.get(name)  # load models at start-up: a broken model file fails the pod, not a request
-app = service.app
+from schemas import ClassifiedRequest, Draft
+from services.generator.drafting import REQUEST_FAILURES, failure_reason, first_draft
+from services.inference.engines import EnginePool
+from services.inference.tiers import load_tiers
+from services.runtime.handler import Outcome, Send, StageEdge
+from services.runtime.hop_tracing import record_span
+from services.runtime.service import Service, create_service
+from services.settings import Settings
 
 
-async def handle(body: bytes) -> None:
-    try:
-        message = decode(ClassifiedRequest, body)
-    except (ValueError, ValidationError) as exc:
-        await service.bus.fail(f"undecodable classified request: {exc}", request_id=None, payload=body)
-        return
-    request = message.request
-    if service.seen.check(f"{request.id}:generator:0") is not None:
-        log.info("request %s redelivered to the generator; skipped", request.id)
-        return
-    tier = tiers[message.tier]
-    try:
-        draft = await asyncio.to_thread(generate_draft, message, engines.get(message.tier), tier)
-    except BudgetExceeded as exc:
-        result = Result(
-            id=request.id,
-            status=ResultStatus.budget_exhausted,
-            tier=message.tier,
-            ledger=message.ledger,
-            verdicts=[Verdict(pointer="", kind="budget", message=str(exc))],
-            metadata=request.metadata,
-        )
-        await service.bus.finish(result, message.received_at_ms)
-        return
-    except (SchemaCompileError, ValueError) as exc:
-        reason = (
-            f"schema not supported by the constrained decoder: {exc}"
-            if isinstance(exc, SchemaCompileError)
-            else str(exc)
-        )
-        service.seen.forget(f"{request.id}:generator:0")
-        await service.bus.fail_envelope(reason, message, body)
-        return
-    await service.bus.send(settings.topic_drafts, draft, request.id)
+def served_tiers(settings: Settings, known: list[str]) -> list[str]:
+    served = [t.strip() for t in settings.generator_tiers.split(",") if t.strip()] or known
+    unknown = [t for t in served if t not in known]
+    if unknown:
+        raise SystemExit(f"REFINERY_GENERATOR_TIERS names unknown tiers: {unknown}; known: {known}")
+    return served
 
 
-def batch_handler(tier_name: str):
-    """The records of one Kafka batch are handled concurrently, so their model calls share forward passes
-    (the tier's engine coalesces them); the batch is committed when every record has been answered."""
+def _subscribe_tier(service: Service, edge: StageEdge, pool: EnginePool, tier_name: str) -> None:
+    settings = service.settings
     topic = settings.generate_topic(tier_name)
+
+    async def draft(message: ClassifiedRequest) -> Outcome:
+        outcome = await asyncio.to_thread(first_draft, message, pool.get(message.tier), pool.tiers[message.tier])
+        return Send(settings.topic_drafts, outcome) if isinstance(outcome, Draft) else outcome
 
     async def handle_batch(records: list[tuple[bytes, dict[str, str]]]) -> None:
         async def one(body: bytes, headers: dict[str, str]) -> None:
             with record_span(headers, topic, {"refinery.generator.batch_size": len(records)}):
-                await handle(body)
+                await edge.handle(body, draft)
 
         await asyncio.gather(*(one(body, headers) for body, headers in records))
 
-    return handle_batch
+    tier = pool.tiers[tier_name]
+    group = f"generator-{tier_name}"
+    service.batch_subscriber(topic, tier.max_batch, settings.batch_window_ms, group=group)(handle_batch)
 
 
-for tier_name in served:
-    service.batch_subscriber(
-        settings.generate_topic(tier_name),
-        tiers[tier_name].max_batch,
-        settings.batch_window_ms,
-        group=f"generator-{tier_name}",
-    )(batch_handler(tier_name))
+def create_app(settings: Settings | None = None, engines: EnginePool | None = None) -> FastStream:
+    """`engines` defaults to the tiers' real engines, loaded at start-up: a broken model file fails the
+    pod, not a request."""
+    service = create_service("generator", settings)
+    settings = service.settings
+    pool = engines or EnginePool(load_tiers(settings.tiers_file), settings)
+    served = served_tiers(settings, list(pool.tiers))
+    edge = StageEdge(service, ClassifiedRequest, expected=REQUEST_FAILURES, explain=failure_reason)
+
+    @service.app.on_startup
+    def load_models() -> None:
+        for name in served:
+            pool.get(name)
+
+    for name in served:
+        _subscribe_tier(service, edge, pool, name)
+    return service.app

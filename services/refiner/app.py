@@ -1,41 +1,42 @@
 """Refiner service: `refinery.revise` → regenerate failing segments → `refinery.drafts`."""
 
 import asyncio
-import logging
 
-from pydantic import ValidationError
+from faststream import FastStream
 
-from schemas import Critique, decode
-from services.common.engines import EnginePool, SchemaCompileError
-from services.common.service import create_service
-from services.common.tiers import load_tiers
-from services.refiner.logic import refine
-
-log = logging.getLogger("refinery.refiner")
-service = create_service("refiner")
-settings = service.settings
-tiers = load_tiers(settings.tiers_file)
-engines = EnginePool(tiers, settings)
-if settings.refiner_tier:
-    engines.get(settings.refiner_tier)
-app = service.app
+from schemas import Critique
+from services.inference.engines import EnginePool, SchemaCompileError
+from services.inference.tiers import load_tiers
+from services.refiner.rounds import refine
+from services.runtime.handler import Outcome, Send, StageEdge
+from services.runtime.service import create_service
+from services.settings import Settings
 
 
-@service.subscriber(settings.topic_revise)
-async def on_critique(body: bytes) -> None:
-    try:
-        critique = decode(Critique, body)
-    except (ValueError, ValidationError) as exc:
-        await service.bus.fail(f"undecodable critique: {exc}", request_id=None, payload=body)
-        return
-    request = critique.request
-    if service.seen.check(f"{request.id}:refiner:{critique.round}") is not None:
-        log.info("critique %s round %d redelivered; skipped", request.id, critique.round)
-        return
-    tier_name = settings.refiner_tier or critique.tier
-    try:
-        draft = await asyncio.to_thread(refine, critique, engines.get(tier_name), tiers[tier_name])
-    except (SchemaCompileError, ValueError, KeyError) as exc:
-        await service.bus.fail_envelope(f"refinement failed: {exc}", critique, body)
-        return
-    await service.bus.send(settings.topic_drafts, draft, request.id)
+def create_app(settings: Settings | None = None, engines: EnginePool | None = None) -> FastStream:
+    """`engines` defaults to the tiers' real engines; the refiner's own tier is loaded at start-up."""
+    service = create_service("refiner", settings)
+    settings = service.settings
+    pool = engines or EnginePool(load_tiers(settings.tiers_file), settings)
+    edge = StageEdge(
+        service,
+        Critique,
+        expected=(SchemaCompileError, ValueError, KeyError),
+        explain=lambda e: f"refinement failed: {e}",
+    )
+
+    @service.app.on_startup
+    def load_models() -> None:
+        if settings.refiner_tier:
+            pool.get(settings.refiner_tier)
+
+    async def revise(critique: Critique) -> Outcome:
+        tier = settings.refiner_tier or critique.tier
+        draft = await asyncio.to_thread(refine, critique, pool.get(tier), pool.tiers[tier])
+        return Send(settings.topic_drafts, draft)
+
+    @service.subscriber(settings.topic_revise)
+    async def on_critique(body: bytes) -> None:
+        await edge.handle(body, revise)
+
+    return service.app

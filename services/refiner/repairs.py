@@ -9,7 +9,7 @@ import jsonpointer
 
 from schemas import Critique, GenerationRequest, Verdict
 from schemas.rules import MissingPath, Rule, RuleError, compile_rule
-from services.common.evidence import (
+from services.documents.evidence import (
     as_stated,
     grounded_choices,
     named_choices,
@@ -18,8 +18,8 @@ from services.common.evidence import (
     stated_names,
     times_stated,
 )
-from services.common.segments import field_name, get, join, parts, patch, subschema
-from services.common.validation import validator
+from services.documents.segments import field_name, get, join, parts, patch, subschema
+from services.documents.validation import validator
 
 MISSING = object()
 

@@ -1,0 +1,73 @@
+"""`refinery calibrate`: every task through every tier (generator + critic, no routing, no refinement) →
+outcome records, by the in-process pipeline.
+
+One JSON line per (task, tier): whether the critic accepted the draft, whether it matched the task's
+ground truth (BFCL tasks carry it in `metadata.ground_truth`), tokens, cost and time. The file is appended
+to as it goes, so an interrupted run resumes.
+"""
+
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from schemas import GenerationRequest, ResultStatus
+from services.documents.bfcl import bfcl_correct, read_jsonl
+from services.pipeline import Pipeline
+
+
+def run_task(request: GenerationRequest, pipeline: Pipeline, tier: str) -> dict[str, Any]:
+    """One task on one tier: draft, critic verdicts, ground truth where the task has one."""
+    record: dict[str, Any] = {"task": request.id, "tier": tier}
+    started = time.perf_counter()
+    result = pipeline.run(request.model_copy(update={"tier": tier})).result
+    if result.status in (ResultStatus.error, ResultStatus.budget_exhausted):
+        reason = result.error or "; ".join(v.message for v in result.verdicts)
+        return record | {"accepted": False, "correct": None, "passed": False, "error": reason[:300]}
+    truth = request.metadata.get("ground_truth")
+    correct = bfcl_correct(result.output, truth) if truth else None
+    accepted = result.status == ResultStatus.accepted
+    entry = next(e for e in result.ledger.entries if e.stage == "generator")
+    return record | {
+        "accepted": accepted,
+        "correct": correct,
+        "passed": accepted and correct is not False,
+        "input_tokens": entry.input_tokens,
+        "output_tokens": entry.output_tokens,
+        "cost": entry.cost,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+
+
+def done_pairs(out_path: Path) -> set[tuple[str, str]]:
+    if not out_path.exists():
+        return set()
+    return {(r["task"], r["tier"]) for r in read_jsonl(out_path)}
+
+
+def calibrate(
+    requests: Iterable[GenerationRequest],
+    tiers: list[str],
+    pipeline: Pipeline,
+    out_path: Path,
+    on_record: Callable[[dict[str, Any]], None] | None = None,
+) -> int:
+    """Append one record per (task, tier) not yet in `out_path`; returns how many were added. The pipeline
+    runs no refinement round (max_rounds 0): the outcome is the tier's own."""
+    done = done_pairs(out_path)
+    added = 0
+    requests = list(requests)
+    with out_path.open("ab") as out:
+        for tier in tiers:
+            for request in requests:
+                if (request.id, tier) in done:
+                    continue
+                record = run_task(request, pipeline, tier)
+                out.write(orjson.dumps(record) + b"\n")
+                out.flush()
+                added += 1
+                if on_record is not None:
+                    on_record(record)
+    return added

@@ -1,0 +1,5 @@
+"""`python -m refinery.cli`."""
+
+from refinery.cli import main
+
+main()

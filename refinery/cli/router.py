@@ -1,0 +1,69 @@
+"""`refinery tasks`, `calibrate`, `train`: the router's data, outcomes and model."""
+
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+
+from refinery.cli.common import cli, console, progress_bar
+from services.settings import Settings
+
+
+@cli.command()
+def tasks(
+    output_path: Annotated[Path, typer.Argument(metavar="OUT.jsonl")],
+    limit: Annotated[int | None, typer.Option(help="At most this many tasks.")] = None,
+) -> None:
+    """Write BFCL simple_python (../shared/data) as GenerationRequests with their ground truth."""
+    from services.documents.bfcl import bfcl_requests
+
+    rows = bfcl_requests(limit=limit)
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    output_path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
+    console.print(f"wrote {len(rows)} tasks to {output_path}")
+
+
+@cli.command()
+def calibrate(
+    tasks_path: Annotated[Path, typer.Argument(metavar="TASKS.jsonl", exists=True, dir_okay=False)],
+    output_path: Annotated[Path, typer.Option("--out", help="Calibration records (appended; resumes).")] = Path(
+        "data/calibration.jsonl"
+    ),
+    tier: Annotated[list[str] | None, typer.Option(help="Only these tiers (default: all).")] = None,
+) -> None:
+    """Run every task through every tier (generator + critic, no routing) and record the outcomes."""
+    from refinery.calibrate import calibrate as run_calibration
+    from schemas import GenerationRequest
+    from services.inference.engines import EnginePool
+    from services.inference.tiers import load_tiers
+    from services.pipeline import Pipeline
+
+    settings = Settings()
+    all_tiers = load_tiers(settings.tiers_file)
+    chosen = tier or list(all_tiers)
+    requests = [GenerationRequest.model_validate_json(line) for line in tasks_path.read_bytes().splitlines() if line]
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    pipeline = Pipeline(EnginePool(all_tiers, settings), max_rounds=0)
+    with progress_bar("calibrate") as progress:
+        bar = progress.add_task("calibrate", total=len(requests) * len(chosen))
+        added = run_calibration(requests, chosen, pipeline, output_path, on_record=lambda _: progress.advance(bar))
+    console.print(f"{added} new records in {output_path}")
+
+
+@cli.command()
+def train(
+    tasks_path: Annotated[list[Path], typer.Option("--tasks", exists=True, dir_okay=False)],
+    calibration: Annotated[list[Path], typer.Option(exists=True, dir_okay=False)],
+    output_path: Annotated[Path, typer.Option("--out")] = Path("models/router.onnx"),
+) -> None:
+    """Train the router on calibration outcomes (held-out tasks excluded) and export it to ONNX."""
+    from services.classifier.training import train_and_export
+    from services.inference.tiers import load_tiers
+
+    tiers = list(load_tiers(Settings().tiers_file))
+    router, train_set, test_set = train_and_export(tasks_path, calibration, tiers, output_path)
+    console.print(
+        f"trained on {len(train_set.requests)} tasks ({len(test_set.requests)} held out); "
+        f"C per tier {router.regularisation}; wrote {output_path}"
+    )

@@ -1,0 +1,138 @@
+"""Run Refinery locally: the embedded broker plus the four services, each its own OS process."""
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from refinery.devstack.broker import free_port, start_broker
+from services.__main__ import STAGES as SERVICES
+from services.runtime.topics import ensure_topics
+from services.settings import Settings
+
+# Model workers each get one core of this 2-core machine (two 2-thread workers on 2 cores run at a fifth).
+SERVICE_ENV = {"generator": {"REFINERY_MODEL_THREADS": "1"}, "refiner": {"REFINERY_MODEL_THREADS": "1"}}
+
+
+@dataclass
+class Stack:
+    workdir: Path
+    bootstrap: str | None = None  # None: start the embedded broker
+    env: dict[str, str] = field(default_factory=dict)
+    service_env: dict[str, dict[str, str]] = field(default_factory=dict)  # per service, over `env`
+    broker: subprocess.Popen[bytes] | None = None
+    services: dict[str, list[subprocess.Popen[bytes]]] = field(default_factory=dict)
+
+    def _env(self, name: str) -> dict[str, str]:
+        return {
+            **os.environ,
+            **SERVICE_ENV.get(name, {}),
+            **self.env,
+            **self.service_env.get(name, {}),
+            "REFINERY_BOOTSTRAP_SERVERS": self.bootstrap or "",
+        }
+
+    def start(self, services: tuple[str, ...] = SERVICES) -> "Stack":
+        (self.workdir / "logs").mkdir(parents=True, exist_ok=True)
+        if self.bootstrap is None:
+            port = free_port()
+            self.broker = start_broker(port, self.workdir / "logs" / "broker.log")
+            self.bootstrap = f"127.0.0.1:{port}"
+        ensure_topics(Settings(**{"bootstrap_servers": self.bootstrap}, **self._settings_overrides()))
+        for name in services:
+            self.start_service(name)
+        return self
+
+    def _settings_overrides(self) -> dict[str, str]:
+        prefix = "REFINERY_"
+        return {
+            k[len(prefix) :].lower(): v
+            for k, v in self.env.items()
+            if k.startswith(prefix) and k != "REFINERY_BOOTSTRAP_SERVERS"
+        }
+
+    def start_service(self, name: str) -> subprocess.Popen[bytes]:
+        index = len(self.services.get(name, []))
+        log = (self.workdir / "logs" / f"{name}-{index}.log").open("ab")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "services", name],
+            env=self._env(name),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.services.setdefault(name, []).append(process)
+        return process
+
+    def pids(self) -> dict[str, list[int]]:
+        pids = {name: [p.pid for p in procs] for name, procs in self.services.items()}
+        if self.broker:
+            pids["broker"] = [self.broker.pid]
+        return pids
+
+    def stop(self, timeout: float = 30.0) -> None:
+        processes = [p for procs in self.services.values() for p in procs]
+        terminate(processes, timeout)
+        if self.broker is not None:
+            terminate([self.broker], 5.0)
+
+    def __enter__(self) -> "Stack":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def terminate(processes: list[subprocess.Popen[bytes]], timeout: float) -> None:
+    """SIGTERM (services drain the in-flight message and commit), then SIGKILL after `timeout`."""
+    for p in processes:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for p in processes:
+        try:
+            p.wait(max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def write_state(path: Path, stack: Stack) -> None:
+    path.write_text(json.dumps({"bootstrap": stack.bootstrap, "pids": stack.pids()}))
+
+
+def _signal_and_wait(pids: list[int], timeout: float) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for pid in pids:
+        while _alive(pid):
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                break
+            time.sleep(0.1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def stop_from_state(path: Path, timeout: float = 30.0) -> list[int]:
+    """Stop a stack started by `refinery up` in another process: services first (they commit), then the broker."""
+    state = json.loads(path.read_text())
+    services = [pid for name, group in state["pids"].items() if name != "broker" for pid in group]
+    broker = state["pids"].get("broker", [])
+    _signal_and_wait(services, timeout)
+    _signal_and_wait(broker, 5.0)
+    path.unlink(missing_ok=True)
+    return services + broker

@@ -1,0 +1,53 @@
+"""Generator: a whole first draft, constrained to the request's schema, within the budget."""
+
+from schemas import ClassifiedRequest, Draft, Result, ResultStatus, Verdict
+from services.inference.budget import BudgetExceeded
+from services.inference.calls import constrained_call
+from services.inference.engines.base import Engine, SchemaCompileError
+from services.inference.prompts import generation_messages
+from services.inference.tiers import Tier
+
+# What a request can fail on here, as opposed to a fault of the stage (see `failure_reason`).
+REQUEST_FAILURES = (SchemaCompileError, ValueError)
+
+
+def generate_draft(message: ClassifiedRequest, engine: Engine, tier: Tier) -> Draft:
+    """Raises BudgetExceeded when the budget cannot cover the call, SchemaCompileError for unsupported schemas."""
+    request = message.request
+    call = constrained_call(
+        engine=engine,
+        tier=tier,
+        request=request,
+        ledger=message.ledger,
+        messages=generation_messages(request.prompt, request.json_schema, request.context),
+        json_schema=request.json_schema,
+        stage="generator",
+        round_=0,
+    )
+    return Draft(
+        request=request,
+        tier=message.tier,
+        ledger=message.ledger.add(call.entry),
+        received_at_ms=message.received_at_ms,
+        round=0,
+        output=call.value,
+        text=call.text,
+        parsed=call.parsed,
+        truncated=call.truncated,
+    )
+
+
+def first_draft(message: ClassifiedRequest, engine: Engine, tier: Tier) -> Draft | Result:
+    """The draft, or a `budget_exhausted` Result when the budget cannot cover even the first call."""
+    try:
+        return generate_draft(message, engine, tier)
+    except BudgetExceeded as exc:
+        return message.result(
+            ResultStatus.budget_exhausted, verdicts=[Verdict(pointer="", kind="budget", message=str(exc))]
+        )
+
+
+def failure_reason(exc: Exception) -> str:
+    if isinstance(exc, SchemaCompileError):
+        return f"schema not supported by the constrained decoder: {exc}"
+    return str(exc)

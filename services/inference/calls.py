@@ -1,0 +1,82 @@
+"""One constrained model call turned into a parsed value plus its ledger entry (generator and refiner)."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from schemas import GenerationRequest, Ledger, LedgerEntry
+from schemas.ledger import Stage
+from services.inference.budget import plan_call, remaining_tokens
+from services.inference.engines.base import Engine, Message
+from services.inference.engines.registry import engine_kind
+from services.inference.spans import CallInfo, model_call_span, record_completion, record_error
+from services.inference.tiers import Tier
+from services.settings import get_settings
+
+
+@dataclass(frozen=True)
+class CallResult:
+    value: Any
+    text: str
+    parsed: bool
+    truncated: bool
+    entry: LedgerEntry
+
+
+def constrained_call(
+    *,
+    engine: Engine,
+    tier: Tier,
+    request: GenerationRequest,
+    ledger: Ledger,
+    messages: list[Message],
+    json_schema: dict[str, Any],
+    stage: Stage,
+    round_: int,
+    note: str | None = None,
+    max_new_tokens: int | None = None,
+) -> CallResult:
+    """Plan within the budget (raises BudgetExceeded), generate, parse, and account for the call.
+    `max_new_tokens` lowers the tier's cap for a call whose value is known to be short."""
+    input_tokens = engine.count_tokens(messages)
+    wanted = min(tier.max_new_tokens, max_new_tokens or tier.max_new_tokens)
+    max_new = plan_call(request, ledger, tier, input_tokens, wanted)
+    info = CallInfo(
+        provider=engine_kind(tier),
+        model=engine.model_name,
+        operation="chat" if tier.prompt_format == "chat" else "text_completion",
+        stage=stage,
+        tier=tier.name,
+        round=round_,
+        request_id=request.id,
+        max_tokens=max_new,
+        budget_remaining=remaining_tokens(request, ledger),
+        segment=note,
+    )
+    capture = get_settings().otel_capture_content
+    with model_call_span(info, capture, str(messages) if capture else None) as span:
+        try:
+            completion = engine.complete(messages, json_schema, max_new)
+        except Exception as exc:
+            record_error(span, exc)
+            raise
+        record_completion(span, info, completion, capture)
+    try:
+        value, parsed = orjson.loads(completion.text), True
+    except orjson.JSONDecodeError:
+        value, parsed = None, False
+    if completion.closed_early:  # the value may be cut short (a string, an optional item): say so
+        note = f"{note}; closed early to fit its token limit" if note else "closed early to fit its token limit"
+    entry = LedgerEntry(
+        stage=stage,
+        round=round_,
+        model=engine.model_name,
+        input_tokens=completion.input_tokens,
+        output_tokens=completion.output_tokens,
+        cost=tier.cost(completion.input_tokens, completion.output_tokens),
+        ttft_ms=round(completion.ttft_ms, 3) if completion.ttft_ms is not None else None,
+        duration_ms=round(completion.duration_ms, 3),
+        note=note,
+    )
+    return CallResult(value, completion.text, parsed, completion.finish_reason == "length" and not parsed, entry)

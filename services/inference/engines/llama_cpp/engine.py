@@ -1,0 +1,226 @@
+"""llama.cpp engine for the GGUF models shipped in PyPI packages; JSON Schema → GBNF grammar."""
+
+import dataclasses
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import llama_cpp
+import orjson
+from llama_cpp import Llama, LlamaGrammar, LogitsProcessorList
+from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+from services.inference.decoding import llguidance_mask as llg
+from services.inference.decoding.bounds import bounded
+from services.inference.decoding.closing import ClosingRanks
+from services.inference.engines.base import Completion, Message, SchemaCompileError
+from services.inference.engines.in_process import (
+    Call,
+    GrammarCache,
+    context_room,
+    looks_complete,
+    prepare_in_place,
+    render_completion,
+)
+from services.inference.engines.llama_cpp.batched import BatchedDecoder
+from services.inference.engines.llama_cpp.batched import Sequence as BatchSequence
+
+
+class LlamaCppEngine:
+    def __init__(
+        self,
+        model_path: Path,
+        model_name: str,
+        *,
+        prompt_format: str = "chat",
+        context_window: int = 2048,
+        threads: int = 1,
+        gpu_layers: int = 0,
+        decoder: str = "llguidance",
+        max_batch: int = 1,
+    ) -> None:
+        if not model_path.is_file():
+            raise FileNotFoundError(f"model file not found: {model_path}")
+        self.model_name = model_name
+        self.context_window = context_window
+        self._llm = Llama(
+            model_path=str(model_path),
+            n_ctx=context_window,
+            n_threads=threads,
+            n_threads_batch=threads,
+            n_gpu_layers=gpu_layers,
+            seed=0,
+            verbose=False,
+        )
+        self._vocab = llama_cpp.llama_model_get_vocab(self._llm.model)
+        self._prompt_format = prompt_format
+        self._chat = self._chat_formatter() if prompt_format == "chat" else None
+        self.decoder = decoder  # "llguidance" (token mask) or "gbnf" (llama.cpp grammar)
+        self._llg_tokenizer = llg.tokenizer_for(self._llm) if decoder == "llguidance" else None
+        self._closing = (
+            ClosingRanks.for_tokenizer(self._llg_tokenizer, self._llm.n_vocab()) if self._llg_tokenizer else None
+        )
+        self.last_mask_seconds: list[float] = []
+        self._grammars = GrammarCache()
+        self._lock = threading.Lock()  # one llama context: one generation at a time
+        self.max_batch = max_batch if decoder == "llguidance" else 1  # batching applies llguidance masks
+        self._batched: BatchedDecoder | None = None  # created on the first batch of two or more
+
+    def _chat_formatter(self) -> Jinja2ChatFormatter:
+        template = self._llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            raise ValueError(f"{self.model_name}: no chat template in the GGUF; use prompt_format = 'completion'")
+        eos = self._llm.detokenize([self._llm.token_eos()]).decode("utf-8", errors="ignore")
+        bos = self._llm.detokenize([self._llm.token_bos()]).decode("utf-8", errors="ignore")
+        return Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
+
+    def render(self, messages: list[Message]) -> str:
+        if self._chat is not None:
+            return self._chat(messages=messages).prompt
+        return render_completion(messages)
+
+    def _tokens(self, messages: list[Message]) -> list[int]:
+        return self._llm.tokenize(self.render(messages).encode("utf-8"), add_bos=True, special=True)
+
+    def count_tokens(self, messages: list[Message]) -> int:
+        return len(self._tokens(messages))
+
+    def grammar(self, json_schema: dict[str, Any]) -> Any:
+        """The compiled constraint for a schema (cached): llguidance grammar text or a llama.cpp grammar."""
+        return self._grammars.get(json_schema, self._compile)
+
+    def _compile(self, json_schema: dict[str, Any]) -> Any:
+        if self.decoder == "llguidance":
+            return llg.compile_bounded(json_schema)
+        try:
+            grammar = LlamaGrammar.from_json_schema(orjson.dumps(bounded(json_schema)).decode(), verbose=False)
+        except Exception as exc:  # the converter raises bare Exceptions/KeyErrors for unsupported features
+            raise SchemaCompileError(f"{type(exc).__name__}: {exc}") from exc
+        self._check_parses(grammar)
+        return grammar
+
+    def _check_parses(self, grammar: LlamaGrammar) -> None:
+        """Parse the GBNF with llama.cpp itself: a grammar it rejects would otherwise crash the worker at
+        sampling time (llama-cpp-python does not check for the NULL sampler)."""
+        sampler = llama_cpp.llama_sampler_init_grammar(self._vocab, grammar._grammar.encode(), grammar._root.encode())
+        if not sampler:
+            raise SchemaCompileError(
+                "llama.cpp rejected the grammar (too many repetitions: lower maxLength/maxItems or use fewer "
+                "nested bounds)"
+            )
+        llama_cpp.llama_sampler_free(sampler)
+
+    def complete(
+        self,
+        messages: list[Message],
+        json_schema: dict[str, Any] | None,
+        max_new_tokens: int,
+        on_text: Callable[[str], None] | None = None,
+    ) -> Completion:
+        """`on_text` receives the text of each new token as it is generated (for streaming servers)."""
+        grammar = self.grammar(json_schema) if json_schema is not None else None
+        with self._lock:
+            prompt = self._tokens(messages)
+            room = self._room(prompt, max_new_tokens)
+            if isinstance(grammar, str):  # llguidance: a logits mask instead of a llama.cpp grammar
+                mask = self._mask(grammar, prompt, room)
+                try:
+                    return self._generate(prompt, None, room, on_text, mask)
+                finally:
+                    self.last_mask_seconds = mask.mask_seconds
+            return self._generate(prompt, grammar, room, on_text)
+
+    def complete_batch(self, calls: Sequence[Call]) -> list[Completion | Exception]:
+        """Several (messages, json_schema, max_new_tokens) calls sharing each forward pass, in chunks of
+        `max_batch`. Greedy outputs equal `complete`'s. A call that cannot start (schema, context size)
+        gets its exception in its place; the others still run."""
+        if self.max_batch <= 1 or len(calls) <= 1:
+            return [self._complete_or_error(*call) for call in calls]
+        results, prepared = prepare_in_place(calls, self._sequence)
+        with self._lock:
+            if self._batched is None:
+                self._batched = BatchedDecoder(self._llm, self.context_window, self.max_batch)
+            for start in range(0, len(prepared), self.max_batch):
+                chunk = prepared[start : start + self.max_batch]
+                done = self._batched.generate(
+                    [seq for _, seq in chunk], self._is_end, lambda seq: looks_complete(self._text(seq.out))
+                )
+                for (index, seq), completion in zip(chunk, done, strict=True):
+                    results[index] = dataclasses.replace(completion, text=self._text(seq.out))
+        return [r for r in results if r is not None]
+
+    def _complete_or_error(
+        self, messages: list[Message], json_schema: dict[str, Any] | None, max_new_tokens: int
+    ) -> Completion | Exception:
+        try:
+            return self.complete(messages, json_schema, max_new_tokens)
+        except (SchemaCompileError, ValueError) as exc:
+            return exc
+
+    def _sequence(self, messages: list[Message], json_schema: dict[str, Any] | None, max_new_tokens: int):
+        prompt = self._tokens(messages)
+        room = self._room(prompt, max_new_tokens)
+        mask = self._mask(self.grammar(json_schema), prompt, room) if json_schema is not None else None
+        return BatchSequence(prompt=prompt, max_new_tokens=room, mask=mask)
+
+    def _mask(self, grammar: str, prompt: list[int], room: int) -> "llg.MaskProcessor":
+        return llg.MaskProcessor(
+            self._llg_tokenizer, grammar, len(prompt), self._llm.n_vocab(), ranks=self._closing, room=room
+        )
+
+    def _room(self, prompt: list[int], max_new_tokens: int) -> int:
+        return context_room(len(prompt), max_new_tokens, self.context_window)
+
+    def _generate(
+        self,
+        prompt: list[int],
+        grammar: LlamaGrammar | None,
+        room: int,
+        on_text: Callable[[str], None] | None = None,
+        mask: "llg.MaskProcessor | None" = None,
+    ) -> Completion:
+        """`room`: the new tokens this call may take (`_room`: what the context window leaves)."""
+        eos = self._llm.token_eos()
+        started = time.perf_counter()
+        ttft_ms: float | None = None
+        out: list[int] = []
+        finish = "length"
+        streamed = ""
+        processors = LogitsProcessorList([mask]) if mask is not None else None
+        constrained = grammar is not None or mask is not None
+        for token in self._llm.generate(
+            prompt, temp=0.0, top_k=1, repeat_penalty=1.0, grammar=grammar, reset=True, logits_processor=processors
+        ):
+            if ttft_ms is None:
+                ttft_ms = (time.perf_counter() - started) * 1000
+            if token == eos or self._is_end(token):
+                finish = "stop"
+                break
+            out.append(token)
+            text = self._text(out) if on_text is not None or constrained else ""  # detokenised once per token
+            # stream the delta of the whole text: a token may end inside a UTF-8 character
+            if on_text is not None and text[len(streamed) :] and not text.endswith("\ufffd"):
+                on_text(text[len(streamed) :])
+                streamed = text
+            if constrained and (looks_complete(text) or (mask is not None and mask.done)):
+                finish = "stop"
+                break
+            if len(out) >= room:
+                break
+        return Completion(
+            text=self._text(out),
+            input_tokens=len(prompt),
+            output_tokens=len(out),
+            ttft_ms=ttft_ms,
+            duration_ms=(time.perf_counter() - started) * 1000,
+            finish_reason=finish,
+            closed_early=mask is not None and mask.closed_early,
+        )
+
+    def _is_end(self, token: int) -> bool:
+        return bool(llama_cpp.llama_vocab_is_eog(self._vocab, token))
+
+    def _text(self, tokens: list[int]) -> str:
+        return self._llm.detokenize(tokens).decode("utf-8", errors="replace")

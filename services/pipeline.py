@@ -1,0 +1,65 @@
+"""The whole loop in one process: route → generate → check → refine, until the critic decides.
+
+The same step functions the Kafka stages run (classifier `Router.classify`, generator `first_draft`, critic
+`review`, refiner `refine`), composed without the broker: the benches, calibration and tests run this
+one definition, so what they measure is what the services do."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from schemas import Classification, ClassifiedRequest, Critique, Draft, GenerationRequest, Result, ResultStatus, Verdict
+from services.classifier.router import Router
+from services.critic.grounding import GroundingChecker
+from services.critic.review import review
+from services.generator.drafting import REQUEST_FAILURES, failure_reason, first_draft
+from services.inference.engines import EnginePool
+from services.refiner.rounds import refine
+
+RefineHook = Callable[[Critique, Draft], None]  # sees each refinement round (the benches count its tokens)
+
+
+@dataclass(frozen=True)
+class Run:
+    result: Result
+    first_draft: Draft | None = None  # the generator's draft, before any refinement
+    first_verdicts: list[Verdict] = field(default_factory=list)  # the critic's verdicts on it
+
+
+@dataclass
+class Pipeline:
+    engines: EnginePool
+    grounding: GroundingChecker | None = None
+    max_rounds: int = 2
+    router: Router | None = None  # None: every request goes to its forced tier, else the first tier
+    refiner_tier: str = ""  # empty: a draft is refined on its own tier
+
+    def classify(self, request: GenerationRequest, received_at_ms: int = 0) -> ClassifiedRequest:
+        if self.router is not None:
+            return self.router.classify([request], received_at_ms)[0]
+        tier = request.tier or next(iter(self.engines.tiers))
+        forced = Classification(complexity=0, reason="tier given to the pipeline", forced=True)
+        return ClassifiedRequest(request=request, tier=tier, received_at_ms=received_at_ms, classification=forced)
+
+    def run(self, request: GenerationRequest, on_refined: RefineHook | None = None) -> Run:
+        message = self.classify(request)
+        try:
+            outcome = first_draft(message, self.engines.get(message.tier), self.engines.tiers[message.tier])
+        except REQUEST_FAILURES as exc:
+            return Run(message.result(ResultStatus.error, error=f"generator: {failure_reason(exc)}"))
+        if isinstance(outcome, Result):
+            return Run(outcome)
+        first, draft, first_verdicts = outcome, outcome, None
+        while True:
+            checked = review(draft, self.grounding, self.max_rounds)
+            first_verdicts = checked.verdicts if first_verdicts is None else first_verdicts
+            if checked.decision.result is not None:
+                return Run(checked.decision.result, first, first_verdicts)
+            critique = checked.decision.critique
+            tier = self.refiner_tier or critique.tier
+            try:
+                draft = refine(critique, self.engines.get(tier), self.engines.tiers[tier])
+            except (*REQUEST_FAILURES, KeyError) as exc:
+                result = critique.result(ResultStatus.error, error=f"refiner: refinement failed: {exc}")
+                return Run(result, first, first_verdicts)
+            if on_refined is not None:
+                on_refined(critique, draft)

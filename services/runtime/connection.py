@@ -1,0 +1,61 @@
+"""Kafka connection from settings: TLS and SASL, and the broker factory every service uses."""
+
+import ssl
+
+from faststream.kafka import KafkaBroker
+from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.trace import TracerProvider
+
+from services.runtime.hop_tracing import KafkaHopTelemetryMiddleware
+from services.settings import Settings
+
+
+def ssl_context(settings: Settings) -> ssl.SSLContext | None:
+    if settings.security_protocol not in ("SSL", "SASL_SSL"):
+        return None
+    context = ssl.create_default_context(cafile=settings.ssl_cafile)
+    if settings.ssl_certfile:
+        context.load_cert_chain(settings.ssl_certfile, settings.ssl_keyfile)
+    return context
+
+
+def kafka_security(settings: Settings) -> BaseSecurity | None:
+    """TLS and SASL (PLAIN / SCRAM) purely from settings."""
+    context = ssl_context(settings)
+    if settings.security_protocol.startswith("SASL"):
+        password = settings.sasl_secret()
+        if not (settings.sasl_mechanism and settings.sasl_username and password is not None):
+            raise ValueError(
+                "SASL needs REFINERY_SASL_MECHANISM, REFINERY_SASL_USERNAME and "
+                "REFINERY_SASL_PASSWORD or REFINERY_SASL_PASSWORD_FILE"
+            )
+        kinds = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}
+        return kinds[settings.sasl_mechanism](
+            settings.sasl_username, password, ssl_context=context, use_ssl=context is not None
+        )
+    if context is not None:
+        return BaseSecurity(ssl_context=context, use_ssl=True)
+    return None
+
+
+def make_broker(
+    settings: Settings,
+    service: str,
+    tracer_provider: TracerProvider | None = None,
+    meter_provider: MeterProvider | None = None,
+) -> KafkaBroker:
+    middlewares = (
+        [KafkaHopTelemetryMiddleware(tracer_provider=tracer_provider, meter_provider=meter_provider)]
+        if tracer_provider
+        else []
+    )
+    return KafkaBroker(
+        settings.bootstrap_servers,
+        security=kafka_security(settings),
+        client_id=f"refinery-{service}",
+        middlewares=middlewares,
+        max_request_size=max(settings.max_request_bytes * 4, 1024 * 1024),
+        acks="all",
+        graceful_timeout=settings.drain_timeout_s,
+    )

@@ -1,0 +1,65 @@
+"""Refinery's own outcome metrics: requests taken in, Results by status, tokens and cost per stage, latency,
+critic failures, refinement rounds (model-call metrics are in services/inference/spans.py)."""
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from opentelemetry import metrics
+from opentelemetry.metrics import Counter, Histogram
+
+from schemas import Result
+from services.inference.spans import SECONDS_BUCKETS
+
+
+@dataclass(frozen=True)
+class Instruments:
+    requests: Counter
+    results: Counter
+    tokens: Counter
+    cost: Counter
+    latency: Histogram
+    critic_failures: Counter
+    refine_rounds: Histogram
+
+
+@lru_cache
+def instruments() -> Instruments:
+    meter = metrics.get_meter("refinery")
+    return Instruments(
+        requests=meter.create_counter("refinery.requests", unit="{request}", description="Requests taken in"),
+        results=meter.create_counter("refinery.results", unit="{result}", description="Results by status"),
+        tokens=meter.create_counter("refinery.tokens", unit="{token}", description="Tokens by stage and type"),
+        cost=meter.create_counter("refinery.cost", unit="1", description="Ledger cost of finished requests"),
+        latency=meter.create_histogram(
+            "refinery.request.duration",
+            unit="s",
+            description="Receipt to Result",
+            explicit_bucket_boundaries_advisory=SECONDS_BUCKETS,
+        ),
+        critic_failures=meter.create_counter(
+            "refinery.critic.failures", unit="{verdict}", description="Failing verdicts by kind"
+        ),
+        refine_rounds=meter.create_histogram(
+            "refinery.refine.rounds",
+            unit="{round}",
+            description="Refinement rounds per finished request",
+            explicit_bucket_boundaries_advisory=[0, 1, 2, 3, 4, 5],
+        ),
+    )
+
+
+def record_result(result: Result) -> None:
+    meters = instruments()
+    tier = result.tier or "none"
+    meters.results.add(1, {"refinery.status": result.status.value, "refinery.tier": tier})
+    for stage, totals in result.ledger.by_stage.items():
+        for kind in ("input", "output"):
+            if totals[f"{kind}_tokens"]:
+                meters.tokens.add(
+                    int(totals[f"{kind}_tokens"]),
+                    {"refinery.stage": stage, "refinery.tier": tier, "gen_ai.token.type": kind},
+                )
+    meters.cost.add(result.ledger.cost, {"refinery.tier": tier})
+    meters.refine_rounds.record(result.rounds, {"refinery.tier": tier})
+    if result.latency_ms is not None:
+        meters.latency.record(result.latency_ms / 1000, {"refinery.status": result.status.value, "refinery.tier": tier})

@@ -1,0 +1,62 @@
+"""Real model (SmolLM2-135M via llama.cpp), no broker: engine, generator and refiner logic."""
+
+import pytest
+from jsonschema import validate
+
+from schemas import Classification, ClassifiedRequest, GenerationRequest
+from services.documents.bfcl import bfcl_requests
+from services.generator.drafting import generate_draft
+from services.inference.budget import BudgetExceeded
+from services.inference.engines.registry import build_engine
+from services.inference.prompts import generation_messages
+from services.inference.tiers import load_tiers
+from services.settings import Settings
+from tests.conftest import make_request
+
+SETTINGS = Settings(model_threads=2)
+TIER = load_tiers(SETTINGS.tiers_file)["small"]
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return build_engine(TIER, SETTINGS)
+
+
+def classified(raw: dict) -> ClassifiedRequest:
+    request = GenerationRequest.model_validate(raw)
+    return ClassifiedRequest(
+        request=request, tier="small", received_at_ms=0, classification=Classification(complexity=0, reason="test")
+    )
+
+
+def test_constrained_drafts_satisfy_bfcl_schemas(engine, shared_data) -> None:
+    for raw in bfcl_requests(limit=4, root=shared_data):
+        draft = generate_draft(classified(raw), engine, TIER)
+        assert draft.parsed, draft.text
+        validate(draft.output, raw["schema"])
+        [entry] = draft.ledger.entries
+        assert entry.stage == "generator" and entry.model == TIER.model_name
+        messages = generation_messages(raw["prompt"], raw["schema"], None)
+        assert entry.input_tokens == engine.count_tokens(messages)
+        assert 0 < entry.output_tokens <= TIER.max_new_tokens
+        assert entry.ttft_ms is not None and entry.ttft_ms <= entry.duration_ms
+        assert entry.cost == TIER.cost(entry.input_tokens, entry.output_tokens)
+
+
+def test_generation_is_deterministic(engine, shared_data) -> None:
+    raw = bfcl_requests(limit=1, root=shared_data)[0]
+    first = generate_draft(classified(raw), engine, TIER)
+    second = generate_draft(classified(raw), engine, TIER)
+    assert first.output == second.output and first.ledger.tokens == second.ledger.tokens
+
+
+def test_budget_too_small_for_the_prompt_is_refused_before_the_call(engine) -> None:
+    with pytest.raises(BudgetExceeded):
+        generate_draft(classified(make_request(budget={"max_tokens": 50})), engine, TIER)
+
+
+def test_output_never_exceeds_the_budget(engine) -> None:
+    schema = {"type": "object", "properties": {"story": {"type": "string"}}, "required": ["story"]}
+    message = classified(make_request(prompt="Write a long story.", schema=schema, budget={"max_tokens": 150}))
+    draft = generate_draft(message, engine, TIER)
+    assert draft.ledger.tokens <= 150

@@ -1,0 +1,87 @@
+"""Kafka TLS and SASL purely from REFINERY_ settings: services (FastStream) and the client (aiokafka)."""
+
+import ssl
+import subprocess
+from pathlib import Path
+
+import pytest
+from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
+
+from refinery.client import _client_kwargs
+from services.runtime.connection import kafka_security
+from services.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def ca_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("tls")
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=test-ca",
+            "-keyout",
+            str(folder / "ca.key"),
+            "-out",
+            str(folder / "ca.pem"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return folder / "ca.pem"
+
+
+def test_plaintext_has_no_security() -> None:
+    assert kafka_security(Settings()) is None
+    assert "security_protocol" not in _client_kwargs(Settings())
+
+
+def test_tls_only(ca_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REFINERY_SECURITY_PROTOCOL", "SSL")
+    monkeypatch.setenv("REFINERY_SSL_CAFILE", str(ca_file))
+    security = kafka_security(Settings())
+    assert type(security) is BaseSecurity and security.use_ssl
+    assert isinstance(security.ssl_context, ssl.SSLContext)
+    assert security.ssl_context.verify_mode is ssl.CERT_REQUIRED
+    kwargs = _client_kwargs(Settings())
+    assert kwargs["security_protocol"] == "SSL" and kwargs["ssl_context"] is not None
+
+
+@pytest.mark.parametrize(
+    ("mechanism", "kind"), [("PLAIN", SASLPlaintext), ("SCRAM-SHA-256", SASLScram256), ("SCRAM-SHA-512", SASLScram512)]
+)
+def test_sasl_over_tls_from_env(mechanism: str, kind: type, ca_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REFINERY_SECURITY_PROTOCOL", "SASL_SSL")
+    monkeypatch.setenv("REFINERY_SASL_MECHANISM", mechanism)
+    monkeypatch.setenv("REFINERY_SASL_USERNAME", "refinery")
+    monkeypatch.setenv("REFINERY_SASL_PASSWORD", "s3cret")
+    monkeypatch.setenv("REFINERY_SSL_CAFILE", str(ca_file))
+    security = kafka_security(Settings())
+    assert type(security) is kind
+    assert security.username == "refinery" and security.password == "s3cret" and security.use_ssl
+    kwargs = _client_kwargs(Settings())
+    assert kwargs["sasl_mechanism"] == mechanism and kwargs["sasl_plain_password"] == "s3cret"
+
+
+def test_sasl_password_from_a_mounted_secret_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "password").write_text("from-file\n")
+    monkeypatch.setenv("REFINERY_SECURITY_PROTOCOL", "SASL_PLAINTEXT")
+    monkeypatch.setenv("REFINERY_SASL_MECHANISM", "SCRAM-SHA-512")
+    monkeypatch.setenv("REFINERY_SASL_USERNAME", "refinery")
+    monkeypatch.setenv("REFINERY_SASL_PASSWORD_FILE", str(tmp_path / "password"))
+    security = kafka_security(Settings())
+    assert type(security) is SASLScram512 and security.password == "from-file" and not security.use_ssl
+
+
+def test_incomplete_sasl_settings_fail_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REFINERY_SECURITY_PROTOCOL", "SASL_PLAINTEXT")
+    monkeypatch.setenv("REFINERY_SASL_MECHANISM", "PLAIN")
+    with pytest.raises(ValueError, match="REFINERY_SASL_USERNAME"):
+        kafka_security(Settings())

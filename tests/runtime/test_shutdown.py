@@ -1,0 +1,99 @@
+"""SIGTERM drains: the in-flight message is finished, published and committed before the worker exits."""
+
+import asyncio
+import signal
+import time
+
+import orjson
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from refinery.client import run_batch
+from refinery.devstack.stack import Stack
+from schemas import ResultStatus
+from services.settings import Settings
+from tests.conftest import make_request
+from tests.refinery.test_e2e import read_topic
+
+pytestmark = pytest.mark.broker
+
+LONG = make_request(
+    id="drain-1",
+    prompt="Write a long, detailed story about a lighthouse keeper.",
+    schema={"type": "object", "properties": {"story": {"type": "string", "maxLength": 1500}}, "required": ["story"]},
+    budget={"max_tokens": 2000},
+)
+
+
+def received(stack: Stack, name: str, index: int = 0) -> int:
+    log = stack.workdir / "logs" / f"{name}-{index}.log"
+    return log.read_text(errors="replace").count("- Received") if log.exists() else 0
+
+
+def test_sigterm_finishes_and_commits_the_in_flight_request(tmp_path) -> None:
+    with Stack(tmp_path) as stack:
+        stack.start()
+        settings = Settings(bootstrap_servers=stack.bootstrap)
+        [warm] = asyncio.run(run_batch([orjson.dumps(make_request(id="drain-warmup"))], settings, 300))
+        assert warm.status is ResultStatus.accepted
+        before = received(stack, "generator")
+
+        async def publish() -> None:
+            producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap)
+            await producer.start()
+            await producer.send_and_wait(settings.topic_requests, orjson.dumps(LONG), key=b"drain-1")
+            await producer.stop()
+
+        asyncio.run(publish())
+        deadline = time.monotonic() + 60
+        while received(stack, "generator") == before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert received(stack, "generator") > before, "the generator never took the request"
+        generator = stack.services["generator"][0]
+        generator.send_signal(signal.SIGTERM)  # mid-generation
+        assert generator.wait(120) == 0
+        log = (stack.workdir / "logs" / "generator-0.log").read_text()
+        assert log.rindex("- Processed") > log.rindex("shutting down"), "the in-flight message was not drained"
+
+        # The draft was published before exit, so the request still completes.
+        [result] = asyncio.run(run_batch([orjson.dumps(LONG)], settings, 300))
+        assert result.status is not ResultStatus.error, result.error
+        # ...and its offset was committed: a fresh generator does not generate it again.
+        stack.start_service("generator")
+        time.sleep(12)
+        drafts = [orjson.loads(v) for v in asyncio.run(read_topic(settings, settings.topic_drafts))]
+        assert sum(d["request"]["id"] == "drain-1" and d["round"] == 0 for d in drafts) == 1
+        assert received(stack, "generator", 1) == 0
+
+
+def test_probes_report_consumer_and_broker_state(tmp_path) -> None:
+    """/readyz is 200 once the consumer runs, 503 within the ping timeout when the broker stops answering."""
+    import urllib.error
+    import urllib.request
+
+    from refinery.devstack.broker import free_port
+
+    port = free_port()
+    env = {"REFINERY_HEALTH_PORT": str(port), "REFINERY_HEALTH_HOST": "127.0.0.1"}
+    with Stack(tmp_path, service_env={"critic": env}) as stack:
+        stack.start(("critic",))
+
+        def status(path: str) -> int:
+            try:
+                return urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10).status
+            except urllib.error.HTTPError as exc:
+                return exc.code
+            except urllib.error.URLError:
+                return 0
+
+        deadline = time.monotonic() + 60
+        while status("/readyz") != 200 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert status("/livez") == 200 and status("/readyz") == 200
+        assert status("/nope") == 404
+        stack.broker.send_signal(signal.SIGSTOP)
+        try:
+            assert status("/readyz") == 503
+            assert status("/livez") == 200  # the process itself is fine: do not restart it
+        finally:
+            stack.broker.send_signal(signal.SIGCONT)
