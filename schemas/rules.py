@@ -12,73 +12,17 @@ exponentiation; an expression is at most 500 characters and 200 syntax nodes.
 Write the field a failure should be blamed on first (`total == …`): it names the segment to refine."""
 
 import ast
-import operator
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from schemas.rule_eval import BINARY, COMPARE, EACH, FUNCTIONS, LITERALS, Evaluator, MissingPath, RuleError
+
+__all__ = ["MissingPath", "Rule", "RuleError", "compile_rule"]
+
 MAX_CHARS = 500
 MAX_NODES = 200
-EACH = "__each__"
-LITERALS = {"true": True, "false": False, "null": None, "True": True, "False": False, "None": None}
-BINARY: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.Mod: operator.mod,
-}
-COMPARE: dict[type, Callable[[Any, Any], bool]] = {
-    ast.Eq: operator.eq,
-    ast.NotEq: operator.ne,
-    ast.Lt: operator.lt,
-    ast.LtE: operator.le,
-    ast.Gt: operator.gt,
-    ast.GtE: operator.ge,
-}
-
-
-class RuleError(ValueError):
-    """The rule is not in the language (raised when it is compiled)."""
-
-
-class MissingPath(LookupError):
-    """The output has no value at a path the rule reads: the rule does not apply."""
-
-
-class Each(list):
-    """Values fanned out by `[*]`."""
-
-
-def _number(value: Any) -> float | int:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"expected a number, got {value!r}")
-    return value
-
-
-def _numbers(value: Any) -> list[float | int]:
-    if not isinstance(value, list):
-        raise TypeError(f"expected an array, got {value!r}")
-    return [_number(v) for v in value]
-
-
-def _len(value: Any) -> int:
-    if not isinstance(value, list | str | dict):
-        raise TypeError(f"len() needs an array, string or object, got {value!r}")
-    return len(value)
-
-
-FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "sum": lambda xs: sum(_numbers(xs)),
-    "len": _len,
-    "count": _len,
-    "min": lambda xs: min(_numbers(xs)),
-    "max": lambda xs: max(_numbers(xs)),
-    "abs": lambda x: abs(_number(x)),
-    "round": lambda x, n=0: round(_number(x), int(_number(n))),
-}
 
 
 def _path_of(node: ast.AST) -> str | None:
@@ -114,7 +58,7 @@ class Rule:
 
     def holds(self, data: Any) -> bool:
         """True/False; raises MissingPath when a path is absent, TypeError/ZeroDivisionError on bad values."""
-        return bool(_Evaluator(data).visit(self.tree.body))
+        return bool(Evaluator(data).visit(self.tree.body))
 
     def solve(self, data: Any) -> tuple[bool, Any]:
         """For a rule `blamed.path == expression` whose expression does not read that path: (True, the
@@ -133,7 +77,7 @@ class Rule:
             path = _path_of(node)
             if path and (path == self.blame or self.blame.startswith(path + "/") or path.startswith(self.blame + "/")):
                 return False, None
-        return True, _Evaluator(data).visit(right)
+        return True, Evaluator(data).visit(right)
 
 
 @lru_cache(maxsize=1024)
@@ -208,65 +152,3 @@ def _check_node(node: ast.AST) -> None:
         )
         if not ok:
             raise RuleError("indexes must be integers or [*]")
-
-
-class _Evaluator:
-    def __init__(self, data: Any) -> None:
-        self.data = data
-
-    def visit(self, node: ast.AST) -> Any:
-        match node:
-            case ast.Constant(value=value):
-                return value
-            case ast.Name(id=name) if name in LITERALS:
-                return LITERALS[name]
-            case ast.Name(id=name):
-                return self._key(self.data, name)
-            case ast.Attribute(value=value, attr=attr):
-                return self._key(self.visit(value), attr)
-            case ast.Subscript(value=value, slice=ast.Name(id=name)) if name == EACH:
-                target = self.visit(value)
-                if not isinstance(target, list):
-                    raise TypeError(f"[*] needs an array, got {target!r}")
-                return Each(target)
-            case ast.Subscript(value=value, slice=ast.Constant(value=index)):
-                return self._index(self.visit(value), index)
-            case ast.UnaryOp(op=ast.Not(), operand=operand):
-                return not self.visit(operand)
-            case ast.UnaryOp(op=ast.USub(), operand=operand):
-                return -_number(self.visit(operand))
-            case ast.UnaryOp(op=ast.UAdd(), operand=operand):
-                return _number(self.visit(operand))
-            case ast.BoolOp(op=ast.And(), values=values):
-                return all(self.visit(v) for v in values)
-            case ast.BoolOp(op=ast.Or(), values=values):
-                return any(self.visit(v) for v in values)
-            case ast.BinOp(left=left, op=op, right=right):
-                return BINARY[type(op)](_number(self.visit(left)), _number(self.visit(right)))
-            case ast.Compare(left=left, ops=ops, comparators=comparators):
-                current = self.visit(left)
-                for op, comparator in zip(ops, comparators, strict=True):
-                    following = self.visit(comparator)
-                    if not COMPARE[type(op)](current, following):
-                        return False
-                    current = following
-                return True
-            case ast.Call(func=ast.Name(id=name), args=args):
-                return FUNCTIONS[name](*(self.visit(a) for a in args))
-        raise RuleError(f"cannot evaluate {type(node).__name__}")
-
-    @staticmethod
-    def _key(target: Any, key: str) -> Any:
-        if isinstance(target, Each):
-            return Each(_Evaluator._key(t, key) for t in target)
-        if not isinstance(target, dict) or key not in target:
-            raise MissingPath(key)
-        return target[key]
-
-    @staticmethod
-    def _index(target: Any, index: int) -> Any:
-        if isinstance(target, Each):
-            return Each(_Evaluator._index(t, index) for t in target)
-        if not isinstance(target, list) or not -len(target) <= index < len(target):
-            raise MissingPath(str(index))
-        return target[index]

@@ -6,8 +6,15 @@ from typing import Any
 
 import pytest
 
+from schemas import Classification, ClassifiedRequest, GenerationRequest
 from services.documents.bfcl import bfcl_requests, data_dir
+from services.inference.engines.registry import build_engine
 from services.inference.prompts import generation_messages
+from services.inference.tiers import load_tiers
+from services.settings import Settings
+
+SMALL_SETTINGS = Settings(model_threads=2)
+SMALL = load_tiers(SMALL_SETTINGS.tiers_file)["small"]  # the tier real-model tests run: the fastest
 
 
 def make_request(**overrides: Any) -> dict[str, Any]:
@@ -41,3 +48,15 @@ def bfcl_calls(shared_data: Path) -> list:
     calls = [(generation_messages(t["prompt"], t["schema"], None), t["schema"], 40) for t in tasks]
     calls.append(([{"role": "user", "content": "Name three colours."}], None, 12))  # unconstrained
     return calls
+
+
+@pytest.fixture(scope="module")
+def engine():
+    """The small tier's real engine (SmolLM2-135M via llama.cpp): loads in well under a second."""
+    return build_engine(SMALL, SMALL_SETTINGS)
+
+
+def classified(raw: dict) -> ClassifiedRequest:
+    request = GenerationRequest.model_validate(raw)
+    classification = Classification(complexity=0, reason="test")
+    return ClassifiedRequest(request=request, tier="small", received_at_ms=0, classification=classification)

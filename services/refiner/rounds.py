@@ -1,6 +1,6 @@
 """Refiner: regenerate only the failing segments, constrained to their sub-schemas, and patch them in.
 
-Per round: repairs that need no model first (refiner/repairs.py), then values the context fixes alone,
+Per round: repairs that need no model first (refiner/no_model.py), then values the context fixes alone,
 then one constrained call for every remaining failing segment together (an object keyed by segment), or,
 when that is estimated to cost more, one whole regeneration."""
 
@@ -17,7 +17,8 @@ from services.inference.calls import CallResult, constrained_call
 from services.inference.engines.base import Engine, Message
 from services.inference.prompts import SegmentAsk, generation_messages, segment_messages
 from services.inference.tiers import Tier
-from services.refiner.repairs import context_choices, deterministic_repairs, untaken
+from services.refiner.context_values import context_choices, untaken
+from services.refiner.no_model import deterministic_repairs
 
 log = logging.getLogger("refinery.refiner")
 
@@ -131,7 +132,7 @@ def full_is_cheaper(critique: Critique, output: Any, segments: list[Segment], en
 
 def plan_segment(critique: Critique, output: Any, pointer: str) -> Segment:
     """The segment to decode for `pointer`: its sub-schema, narrowed to the values the context states
-    where it has to come from there (refiner/repairs.py, `context_choices`)."""
+    where it has to come from there (refiner/context_values.py, `context_choices`)."""
     sub = subschema(critique.request.json_schema, pointer)
     choices = context_choices(critique, output, pointer)
     if not choices:

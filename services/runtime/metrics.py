@@ -8,7 +8,7 @@ from opentelemetry import metrics
 from opentelemetry.metrics import Counter, Histogram
 
 from schemas import Result
-from services.inference.spans import SECONDS_BUCKETS
+from services.inference.spans import seconds_histogram
 
 
 @dataclass(frozen=True)
@@ -30,12 +30,7 @@ def instruments() -> Instruments:
         results=meter.create_counter("refinery.results", unit="{result}", description="Results by status"),
         tokens=meter.create_counter("refinery.tokens", unit="{token}", description="Tokens by stage and type"),
         cost=meter.create_counter("refinery.cost", unit="1", description="Ledger cost of finished requests"),
-        latency=meter.create_histogram(
-            "refinery.request.duration",
-            unit="s",
-            description="Receipt to Result",
-            explicit_bucket_boundaries_advisory=SECONDS_BUCKETS,
-        ),
+        latency=seconds_histogram("refinery.request.duration", "Receipt to Result"),
         critic_failures=meter.create_counter(
             "refinery.critic.failures", unit="{verdict}", description="Failing verdicts by kind"
         ),

@@ -1,32 +1,14 @@
-"""Real model (SmolLM2-135M via llama.cpp), no broker: engine, generator and refiner logic."""
+"""The generator's draft with the real small model: valid on BFCL schemas, deterministic, within budget."""
 
 import pytest
 from jsonschema import validate
 
-from schemas import Classification, ClassifiedRequest, GenerationRequest
 from services.documents.bfcl import bfcl_requests
 from services.generator.drafting import generate_draft
 from services.inference.budget import BudgetExceeded
-from services.inference.engines.registry import build_engine
 from services.inference.prompts import generation_messages
-from services.inference.tiers import load_tiers
-from services.settings import Settings
-from tests.conftest import make_request
-
-SETTINGS = Settings(model_threads=2)
-TIER = load_tiers(SETTINGS.tiers_file)["small"]
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return build_engine(TIER, SETTINGS)
-
-
-def classified(raw: dict) -> ClassifiedRequest:
-    request = GenerationRequest.model_validate(raw)
-    return ClassifiedRequest(
-        request=request, tier="small", received_at_ms=0, classification=Classification(complexity=0, reason="test")
-    )
+from tests.conftest import SMALL as TIER
+from tests.conftest import classified, make_request
 
 
 def test_constrained_drafts_satisfy_bfcl_schemas(engine, shared_data) -> None:

@@ -1,27 +1,9 @@
-"""Real model (SmolLM2-135M via llama.cpp), no broker: engine, generator and refiner logic."""
+"""Decoding bounds: they only narrow what a schema allows, and close objects only where that narrows."""
 
-import pytest
-
-from schemas import Classification, ClassifiedRequest, GenerationRequest
 from services.inference.decoding.bounds import bounded
 from services.inference.engines.registry import build_engine
-from services.inference.tiers import load_tiers
-from services.settings import Settings
-
-SETTINGS = Settings(model_threads=2)
-TIER = load_tiers(SETTINGS.tiers_file)["small"]
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return build_engine(TIER, SETTINGS)
-
-
-def classified(raw: dict) -> ClassifiedRequest:
-    request = GenerationRequest.model_validate(raw)
-    return ClassifiedRequest(
-        request=request, tier="small", received_at_ms=0, classification=Classification(complexity=0, reason="test")
-    )
+from tests.conftest import SMALL as TIER
+from tests.conftest import SMALL_SETTINGS as SETTINGS
 
 
 def test_bounds_only_narrow() -> None:

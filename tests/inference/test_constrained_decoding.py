@@ -1,35 +1,19 @@
-"""Real model (SmolLM2-135M via llama.cpp), no broker: engine, generator and refiner logic."""
+"""Constrained decoding with the real small model (SmolLM2-135M via llama.cpp): llguidance and GBNF."""
 
 import json
 
 import pytest
 from jsonschema import validate
 
-from schemas import Classification, ClassifiedRequest, GenerationRequest
 from services.documents.bfcl import bfcl_requests
 from services.generator.drafting import generate_draft
 from services.inference.decoding.bounds import bounded
 from services.inference.engines import SchemaCompileError
 from services.inference.engines.registry import build_engine
 from services.inference.prompts import generation_messages
-from services.inference.tiers import load_tiers
-from services.settings import Settings
-from tests.conftest import make_request
-
-SETTINGS = Settings(model_threads=2)
-TIER = load_tiers(SETTINGS.tiers_file)["small"]
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return build_engine(TIER, SETTINGS)
-
-
-def classified(raw: dict) -> ClassifiedRequest:
-    request = GenerationRequest.model_validate(raw)
-    return ClassifiedRequest(
-        request=request, tier="small", received_at_ms=0, classification=Classification(complexity=0, reason="test")
-    )
+from tests.conftest import SMALL as TIER
+from tests.conftest import SMALL_SETTINGS as SETTINGS
+from tests.conftest import classified, make_request
 
 
 def test_unsupported_schema_is_a_compile_error(engine) -> None:

@@ -1,28 +1,9 @@
-"""Real model (SmolLM2-135M via llama.cpp), no broker: engine, generator and refiner logic."""
+"""The refiner with the real small model: only the failing segment is regenerated."""
 
-import pytest
-
-from schemas import Classification, ClassifiedRequest, Critique, GenerationRequest, Ledger, Verdict
-from services.inference.engines.registry import build_engine
-from services.inference.tiers import load_tiers
+from schemas import Critique, GenerationRequest, Ledger, Verdict
 from services.refiner.rounds import refine
-from services.settings import Settings
+from tests.conftest import SMALL as TIER
 from tests.conftest import make_request
-
-SETTINGS = Settings(model_threads=2)
-TIER = load_tiers(SETTINGS.tiers_file)["small"]
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return build_engine(TIER, SETTINGS)
-
-
-def classified(raw: dict) -> ClassifiedRequest:
-    request = GenerationRequest.model_validate(raw)
-    return ClassifiedRequest(
-        request=request, tier="small", received_at_ms=0, classification=Classification(complexity=0, reason="test")
-    )
 
 
 def test_refiner_regenerates_only_the_failing_segment(engine) -> None:

@@ -1,0 +1,33 @@
+"""A round's repairs that need no model, in order, applied before any token is spent."""
+
+import copy
+from typing import Any
+
+from schemas import Critique, Verdict
+from services.documents.segments import get
+from services.refiner.context_values import settle_from_context
+from services.refiner.repairs import MISSING, compute_from_rules, drop_extra_properties, drop_repeated, drop_ungrounded
+
+
+def deterministic_repairs(critique: Critique) -> tuple[Any, list[Verdict]]:
+    """(patched output, verdicts still needing the model)."""
+    output = copy.deepcopy(critique.output)
+    schema = critique.request.json_schema
+    remaining: list[Verdict] = []
+    settled = drop_repeated(output, schema, critique.verdicts)
+    for verdict in critique.verdicts:
+        if verdict.pointer in settled:
+            continue
+        if verdict.code == "additionalProperties" and drop_extra_properties(output, schema, verdict.pointer):
+            continue
+        if verdict.kind == "consistency" and compute_from_rules(output, critique.request, verdict.pointer):
+            continue
+        if verdict.kind == "grounding" and get(output, verdict.pointer, MISSING) is MISSING:
+            continue  # already gone with an omitted parent
+        if settle_from_context(critique, output, verdict.pointer):
+            settled.add(verdict.pointer)
+            continue
+        if verdict.kind == "grounding" and drop_ungrounded(output, schema, verdict.pointer):
+            continue
+        remaining.append(verdict)
+    return output, remaining
