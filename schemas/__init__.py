@@ -3,7 +3,7 @@
 from schemas.classified import Classification, ClassifiedRequest
 from schemas.codec import decode, encode
 from schemas.critique import Critique, Verdict
-from schemas.draft import Draft
+from schemas.draft import Confidence, Draft
 from schemas.error import ErrorRecord
 from schemas.ledger import Ledger, LedgerEntry
 from schemas.request import Budget, GenerationRequest
@@ -13,6 +13,7 @@ __all__ = [
     "Budget",
     "Classification",
     "ClassifiedRequest",
+    "Confidence",
     "Critique",
     "Draft",
     "ErrorRecord",

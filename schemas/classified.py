@@ -28,6 +28,7 @@ class Envelope(BaseModel):
     tier: str
     ledger: Ledger = Field(default_factory=Ledger)
     received_at_ms: int = Field(description="Epoch ms when the classifier took the request.")
+    escalations: int = Field(default=0, description="Times the request moved up a tier after a failed draft.")
 
     def result(
         self,
@@ -50,6 +51,7 @@ class Envelope(BaseModel):
             ledger=self.ledger,
             verdicts=verdicts or [],
             error=error,
+            escalations=self.escalations,
             metadata=self.request.metadata,
         )
 

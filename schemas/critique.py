@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 
 from schemas.draft import Draft
 
-VerdictKind = Literal["schema", "format", "consistency", "grounding", "budget", "parse"]
+VerdictKind = Literal["schema", "format", "consistency", "grounding", "semantic", "budget", "parse"]
 
 
 class Verdict(BaseModel):

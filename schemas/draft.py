@@ -2,9 +2,26 @@
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from schemas.classified import Envelope
+
+
+class Confidence(BaseModel):
+    """The drafting model's own confidence in its greedy picks, from the log-probabilities decoding computed
+    anyway (zero extra tokens). Picks the schema forced (one allowed token) have log P 0."""
+
+    min_logprob: float = Field(description="The least confident pick's log-probability.")
+    mean_logprob: float = Field(description="Mean log-probability over the picks where the schema left a choice.")
+    choices: int = Field(description="Picks where the schema left a choice (log P below 0).")
+
+    @classmethod
+    def of(cls, logprobs: "list[float] | tuple[float, ...]") -> "Confidence | None":
+        if not logprobs:
+            return None
+        chosen = [p for p in logprobs if p < -1e-9]
+        mean = sum(chosen) / len(chosen) if chosen else 0.0
+        return cls(min_logprob=round(min(logprobs), 4), mean_logprob=round(mean, 4), choices=len(chosen))
 
 
 class Draft(Envelope):
@@ -13,3 +30,6 @@ class Draft(Envelope):
     text: str = Field(default="", description="The raw model text (kept for unparseable drafts).")
     parsed: bool = True
     truncated: bool = Field(default=False, description="Generation stopped at its token limit.")
+    confidence: Confidence | None = Field(
+        default=None, description="The drafting model's confidence in its whole-output draft (None: not measured)."
+    )

@@ -21,10 +21,10 @@ MODELS: dict[str, type[BaseModel]] = {
     "Result": Result,
     "ErrorRecord": ErrorRecord,
 }
-# channel (default topic name, see services/common/settings.py) → (message, producer, consumer)
+# channel (default topic name, see services/settings.py) → (message, producer, consumer)
 CHANNELS = {
     "refinery.requests": ("GenerationRequest", "producers", "classifier"),
-    "refinery.generate.{tier}": ("ClassifiedRequest", "classifier", "generator"),
+    "refinery.generate.{tier}": ("ClassifiedRequest", "classifier, critic (escalation)", "generator"),
     "refinery.drafts": ("Draft", "generator, refiner", "critic"),
     "refinery.revise": ("Critique", "critic", "refiner"),
     "refinery.results": ("Result", "classifier, generator, critic, refiner", "producers"),

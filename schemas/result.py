@@ -22,6 +22,7 @@ class Result(BaseModel):
     output: Any = None
     tier: str | None = None
     rounds: int = 0
+    escalations: int = Field(default=0, description="Tiers climbed after failed drafts; `tier` produced the output.")
     ledger: Ledger = Field(default_factory=Ledger)
     verdicts: list[Verdict] = Field(default_factory=list, description="Failing verdicts, for rejected results.")
     error: str | None = Field(default=None, description="Reason, set only when status is error.")

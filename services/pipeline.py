@@ -1,4 +1,4 @@
-"""The whole loop in one process: route → generate → check → refine, until the critic decides.
+"""The whole loop in one process: route → generate → check → refine or escalate, until the critic decides.
 
 The same step functions the Kafka stages run (classifier `Router.classify`, generator `first_draft`, critic
 `review`, refiner `refine`), composed without the broker: the benches, calibration and tests run this
@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 
 from schemas import Classification, ClassifiedRequest, Critique, Draft, GenerationRequest, Result, ResultStatus, Verdict
 from services.classifier.router import Router
+from services.critic.decide import Escalation
 from services.critic.grounding import GroundingChecker
 from services.critic.review import review
+from services.critic.verifier import ConfidenceVerifier
 from services.generator.drafting import REQUEST_FAILURES, failure_reason, first_draft
 from services.inference.engines import EnginePool
 from services.refiner.rounds import refine
@@ -21,7 +23,7 @@ RefineHook = Callable[[Critique, Draft], None]  # sees each refinement round (th
 @dataclass(frozen=True)
 class Run:
     result: Result
-    first_draft: Draft | None = None  # the generator's draft, before any refinement
+    first_draft: Draft | None = None  # the first tier's draft, before any refinement
     first_verdicts: list[Verdict] = field(default_factory=list)  # the critic's verdicts on it
 
 
@@ -32,6 +34,8 @@ class Pipeline:
     max_rounds: int = 2
     router: Router | None = None  # None: every request goes to its forced tier, else the first tier
     refiner_tier: str = ""  # empty: a draft is refined on its own tier
+    verifier: ConfidenceVerifier | None = None
+    escalation: Escalation | None = None
 
     def classify(self, request: GenerationRequest, received_at_ms: int = 0) -> ClassifiedRequest:
         if self.router is not None:
@@ -40,21 +44,30 @@ class Pipeline:
         forced = Classification(complexity=0, reason="tier given to the pipeline", forced=True)
         return ClassifiedRequest(request=request, tier=tier, received_at_ms=received_at_ms, classification=forced)
 
-    def run(self, request: GenerationRequest, on_refined: RefineHook | None = None) -> Run:
-        message = self.classify(request)
+    def _draft(self, message: ClassifiedRequest) -> Draft | Result:
         try:
-            outcome = first_draft(message, self.engines.get(message.tier), self.engines.tiers[message.tier])
+            return first_draft(message, self.engines.get(message.tier), self.engines.tiers[message.tier])
         except REQUEST_FAILURES as exc:
-            return Run(message.result(ResultStatus.error, error=f"generator: {failure_reason(exc)}"))
+            return message.result(ResultStatus.error, error=f"generator: {failure_reason(exc)}")
+
+    def run(self, request: GenerationRequest, on_refined: RefineHook | None = None) -> Run:
+        outcome = self._draft(self.classify(request))
         if isinstance(outcome, Result):
             return Run(outcome)
         first, draft, first_verdicts = outcome, outcome, None
         while True:
-            checked = review(draft, self.grounding, self.max_rounds)
+            checked = review(draft, self.grounding, self.max_rounds, self.verifier, self.escalation)
             first_verdicts = checked.verdicts if first_verdicts is None else first_verdicts
-            if checked.decision.result is not None:
-                return Run(checked.decision.result, first, first_verdicts)
-            critique = checked.decision.critique
+            decision = checked.decision
+            if decision.result is not None:
+                return Run(decision.result, first, first_verdicts)
+            if decision.escalate is not None:
+                outcome = self._draft(decision.escalate)
+                if isinstance(outcome, Result):
+                    return Run(outcome, first, first_verdicts)
+                draft = outcome
+                continue
+            critique = decision.critique
             tier = self.refiner_tier or critique.tier
             try:
                 draft = refine(critique, self.engines.get(tier), self.engines.tiers[tier])

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     # Requests and the loop
     max_request_bytes: int = 512 * 1024
     max_rounds: int = 2
+    escalation: bool = True  # a doubted draft, or one failing at the round cap, is generated a tier up
+    max_escalations: int = 2
     grounding_threshold: float = 0.7  # cosine to the best context passage for an unmatched string
     dedupe_capacity: int = 100_000
 

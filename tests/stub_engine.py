@@ -15,9 +15,10 @@ class StubEngine:
     """Replies in turn (the last one repeats): a text, an exception to raise, or a function of the call.
     Tokens are counted as words, so budgets behave as with a real tokenizer."""
 
-    def __init__(self, *replies: Reply, model_name: str = "stub") -> None:
+    def __init__(self, *replies: Reply, model_name: str = "stub", logprobs: tuple[float, ...] = ()) -> None:
         self.replies = list(replies) or ["{}"]
         self.model_name = model_name
+        self.logprobs = logprobs  # what a constrained engine reports of its picks (the verifier reads them)
         self.calls: list[tuple[list[Message], dict[str, Any] | None, int]] = []
 
     def count_tokens(self, messages: list[Message]) -> int:
@@ -30,10 +31,13 @@ class StubEngine:
             raise reply
         text = reply(messages, json_schema) if callable(reply) else reply
         output_tokens = min(len(text.split()) or 1, max_new_tokens)
-        return Completion(text, self.count_tokens(messages), output_tokens, None, 1.0, "stop")
+        return Completion(text, self.count_tokens(messages), output_tokens, None, 1.0, "stop", logprobs=self.logprobs)
 
 
-def stub_pool(engine: StubEngine, settings: Settings | None = None) -> EnginePool:
-    """Every tier of the shipped tiers file served by `engine`."""
+def stub_pool(engine: StubEngine | dict[str, StubEngine], settings: Settings | None = None) -> EnginePool:
+    """Every tier of the shipped tiers file served by `engine`, or each by its own."""
     settings = settings or Settings()
-    return EnginePool(load_tiers(settings.tiers_file), settings, build=lambda tier, _: engine)
+    engines = engine if isinstance(engine, dict) else None
+    return EnginePool(
+        load_tiers(settings.tiers_file), settings, build=lambda tier, _: engines[tier.name] if engines else engine
+    )

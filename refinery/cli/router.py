@@ -13,12 +13,13 @@ from services.settings import Settings
 @cli.command()
 def tasks(
     output_path: Annotated[Path, typer.Argument(metavar="OUT.jsonl")],
-    limit: Annotated[int | None, typer.Option(help="At most this many tasks.")] = None,
+    limit: Annotated[int | None, typer.Option(help="At most this many tasks per category.")] = None,
+    category: Annotated[list[str] | None, typer.Option(help="simple_python, live_multiple (default: both).")] = None,
 ) -> None:
-    """Write BFCL simple_python (../shared/data) as GenerationRequests with their ground truth."""
+    """Write BFCL tasks (../shared/data) as GenerationRequests with their ground truth."""
     from services.documents.bfcl import bfcl_requests
 
-    rows = bfcl_requests(limit=limit)
+    rows = [r for c in category or ["simple_python", "live_multiple"] for r in bfcl_requests(limit=limit, category=c)]
     output_path.parent.mkdir(parents=True, exist_ok=True)
     output_path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
     console.print(f"wrote {len(rows)} tasks to {output_path}")
@@ -31,6 +32,7 @@ def calibrate(
         "data/calibration.jsonl"
     ),
     tier: Annotated[list[str] | None, typer.Option(help="Only these tiers (default: all).")] = None,
+    limit: Annotated[int | None, typer.Option(help="Only the first N tasks of the file.")] = None,
 ) -> None:
     """Run every task through every tier (generator + critic, no routing) and record the outcomes."""
     from refinery.calibrate import calibrate as run_calibration
@@ -43,6 +45,7 @@ def calibrate(
     all_tiers = load_tiers(settings.tiers_file)
     chosen = tier or list(all_tiers)
     requests = [GenerationRequest.model_validate_json(line) for line in tasks_path.read_bytes().splitlines() if line]
+    requests = requests[:limit] if limit is not None else requests
     output_path.parent.mkdir(parents=True, exist_ok=True)
     pipeline = Pipeline(EnginePool(all_tiers, settings), max_rounds=0)
     with progress_bar("calibrate") as progress:

@@ -9,6 +9,7 @@ import typer
 
 from refinery.cli.common import STATE_FILE, Bootstrap, cli, collect, console, print_summary, settings_for
 from refinery.devstack.stack import SERVICES, Stack, stop_from_state, write_state
+from schemas import Result
 from services.settings import Settings
 
 
@@ -61,10 +62,23 @@ def demo(
         reason = f"  error: {r.error}" if r.error else ""
         latency = f"{r.latency_ms:.0f} ms" if r.latency_ms is not None else "-"
         console.print(
-            f"[bold]{r.id}[/] {r.status.value} tier={r.tier} rounds={r.rounds} tokens={r.ledger.tokens} "
-            f"latency={latency}{reason}\n  output: {orjson.dumps(r.output).decode()[:300]}"
+            f"[bold]{r.id}[/] {r.status.value} tier={r.tier} escalations={r.escalations} rounds={r.rounds} "
+            f"tokens={r.ledger.tokens} latency={latency}{reason}\n  output: {orjson.dumps(r.output).decode()[:300]}"
         )
+        console.print(f"  ledger: {tokens_by_model(r)}")
+        if r.status.value != "accepted" and r.verdicts:
+            console.print(f"  why: {'; '.join(v.message for v in r.verdicts)[:300]}")
     print_summary(results, wall)
+
+
+def tokens_by_model(result: Result) -> str:
+    """Tokens per stage and model, in ledger order: which tier spent what."""
+    spent: dict[str, int] = {}
+    for entry in result.ledger.entries:
+        if entry.input_tokens or entry.output_tokens:
+            key = f"{entry.stage} {entry.model}"
+            spent[key] = spent.get(key, 0) + entry.input_tokens + entry.output_tokens
+    return ", ".join(f"{k}: {v}" for k, v in spent.items()) or "no model calls"
 
 
 @cli.command()

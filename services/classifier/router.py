@@ -8,6 +8,8 @@ against the tiers' costs with one knob, `cost_weight` (REFINERY_ROUTER_COST_WEIG
 import time
 from collections.abc import Sequence
 
+import orjson
+
 from schemas import Classification, ClassifiedRequest, GenerationRequest, Ledger, LedgerEntry
 from services.classifier.features import feature_matrix
 from services.classifier.intake import RequestRejected
@@ -21,11 +23,30 @@ def check_forced_tier(request: GenerationRequest, tier_names: Sequence[str]) -> 
         )
 
 
+CHARS_PER_TOKEN = 3  # a cautious estimate for prompts with JSON: real tokenizers give 3.5-4.5
+
+
+def estimated_tokens(request: GenerationRequest) -> int:
+    """Prompt tokens, roughly, before any tokenizer is at hand (system turn and template included)."""
+    chars = len(request.prompt) + len(request.context or "") + len(orjson.dumps(request.json_schema))
+    return chars // CHARS_PER_TOKEN + 64
+
+
 class Router:
-    def __init__(self, model: RouterModel, cost_weight: float) -> None:
+    def __init__(self, model: RouterModel, cost_weight: float, room: dict[str, int] | None = None) -> None:
+        """`room`: per tier, the prompt tokens its context window holds beside its answer (None: any)."""
         self.model = model
         self.cost_weight = cost_weight
+        self.room = room or {}
         self.version = f"router-onnx:{model.path.name}"
+
+    def fitting(self, request: GenerationRequest, pick: int) -> int:
+        """The picked tier, or the next larger one whose context window holds the request."""
+        need = estimated_tokens(request)
+        for index in range(pick, len(self.tiers)):
+            if self.room.get(self.tiers[index], need) >= need:
+                return index
+        return pick  # none does: the generator refuses it with the numbers
 
     @property
     def tiers(self) -> list[str]:
@@ -46,8 +67,11 @@ class Router:
             if request.tier is not None:
                 tier, reason, forced = request.tier, "tier forced by request", True
             else:
-                tier, forced = self.tiers[int(pick)], False
+                fits = self.fitting(request, int(pick))
+                tier, forced = self.tiers[fits], False
                 reason = f"P(pass) {shown}; cost weight {self.cost_weight} → {tier}"
+                if fits != pick:
+                    reason += f" ({self.tiers[int(pick)]}'s context window cannot hold it)"
             classification = Classification(
                 complexity=complexity, reason=reason, forced=forced, pass_probability=p_pass
             )

@@ -6,10 +6,13 @@ from faststream import FastStream
 from opentelemetry import trace
 
 from schemas import Draft
+from services.critic.decide import Escalation
 from services.critic.encoder import SentenceEncoder
 from services.critic.grounding import GroundingChecker
 from services.critic.review import Review, review
+from services.critic.verifier import ConfidenceVerifier
 from services.inference.budget import remaining_tokens
+from services.inference.tiers import load_tiers
 from services.runtime.handler import Outcome, Send, StageEdge
 from services.runtime.metrics import instruments
 from services.runtime.service import create_service
@@ -21,6 +24,7 @@ def _observe(checked: Review) -> None:
     span = trace.get_current_span()
     span.set_attribute("refinery.request_id", draft.request.id)
     span.set_attribute("refinery.round", draft.round)
+    span.set_attribute("refinery.escalations", draft.escalations)
     span.set_attribute("refinery.critic.failures", len(verdicts))
     for kind, count in Counter(v.kind for v in verdicts).items():
         span.set_attribute(f"refinery.critic.failures.{kind}", count)
@@ -33,6 +37,9 @@ def create_app(settings: Settings | None = None, grounding: GroundingChecker | N
     service = create_service("critic", settings)
     settings = service.settings
     edge = StageEdge(service, Draft)
+    tiers = load_tiers(settings.tiers_file)
+    verifier = ConfidenceVerifier.for_tiers(tiers)
+    escalation = Escalation(tuple(tiers), settings.max_escalations) if settings.escalation else None
     loaded: dict[str, GroundingChecker | None] = {"grounding": grounding}
 
     @service.app.on_startup
@@ -41,9 +48,11 @@ def create_app(settings: Settings | None = None, grounding: GroundingChecker | N
             loaded["grounding"] = GroundingChecker(SentenceEncoder(threads=1), settings.grounding_threshold)
 
     async def check(draft: Draft) -> Outcome:
-        checked = review(draft, loaded["grounding"], settings.max_rounds)
+        checked = review(draft, loaded["grounding"], settings.max_rounds, verifier, escalation)
         _observe(checked)
         decision = checked.decision
+        if decision.escalate is not None:
+            return Send(settings.generate_topic(decision.escalate.tier), decision.escalate)
         return decision.result if decision.result is not None else Send(settings.topic_revise, decision.critique)
 
     @service.subscriber(settings.topic_drafts)

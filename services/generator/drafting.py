@@ -34,6 +34,8 @@ def generate_draft(message: ClassifiedRequest, engine: Engine, tier: Tier) -> Dr
         text=call.text,
         parsed=call.parsed,
         truncated=call.truncated,
+        confidence=call.confidence,
+        escalations=message.escalations,
     )
 
 

@@ -5,7 +5,7 @@ from typing import Any
 
 import orjson
 
-from schemas import GenerationRequest, Ledger, LedgerEntry
+from schemas import Confidence, GenerationRequest, Ledger, LedgerEntry
 from schemas.ledger import Stage
 from services.inference.budget import plan_call, remaining_tokens
 from services.inference.engines.base import Engine, Message
@@ -22,6 +22,7 @@ class CallResult:
     parsed: bool
     truncated: bool
     entry: LedgerEntry
+    confidence: Confidence | None = None
 
 
 def constrained_call(
@@ -79,4 +80,5 @@ def constrained_call(
         duration_ms=round(completion.duration_ms, 3),
         note=note,
     )
-    return CallResult(value, completion.text, parsed, completion.finish_reason == "length" and not parsed, entry)
+    truncated = completion.finish_reason == "length" and not parsed
+    return CallResult(value, completion.text, parsed, truncated, entry, Confidence.of(completion.logprobs))

@@ -1,12 +1,13 @@
 """Model tiers from the tiers TOML file."""
 
 import importlib
-import importlib.util
 import tomllib
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from services.inference.model_files import ModelFileError, assembled, package_dir
 
 
 class Tier(BaseModel):
@@ -23,6 +24,12 @@ class Tier(BaseModel):
     model_assembler: str | None = Field(
         default=None, description="'module:function' that writes the model file (split wheels); cached once."
     )
+    model_parts: list[str] = Field(
+        default_factory=list,
+        description="'package/path' of each part, in order: the model file is their concatenation, assembled once.",
+    )
+    model_sha256: str | None = Field(default=None, description="Required with model_parts: the assembled file's.")
+    model_bytes: int | None = Field(default=None, description="The assembled file's size, checked before hashing.")
     model_name: str
     params_m: float = Field(description="Parameters, millions (drives the default price).")
     prompt_format: Literal["chat", "completion"] = "chat"
@@ -35,10 +42,20 @@ class Tier(BaseModel):
     max_batch: int = 8
     price_per_1k_input: float
     price_per_1k_output: float
+    verify_min_logprob: float | None = Field(
+        default=None,
+        description="The critic doubts this tier's draft when its least confident pick's log P is below this "
+        "(calibrated by bench/ladder.py); None: not verified.",
+    )
 
     def model_path(self, cache_dir: Path | None = None) -> Path:
+        cache = cache_dir or Path.home() / ".cache" / "refinery" / "models"
+        if self.model_parts:
+            if not self.model_sha256:
+                raise ModelFileError(f"tier {self.name}: model_parts need model_sha256 to be checked against")
+            return assembled(self.model_parts, cache / self.model_file, self.model_sha256, self.model_bytes)
         if self.model_assembler is not None:
-            target = (cache_dir or Path.home() / ".cache" / "refinery" / "models") / self.model_file
+            target = cache / self.model_file
             if not target.is_file():
                 module, _, function = self.model_assembler.partition(":")
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -46,10 +63,7 @@ class Tier(BaseModel):
             return target
         if self.model_package is None:
             return Path(self.model_file)
-        spec = importlib.util.find_spec(self.model_package)
-        if spec is None or not spec.submodule_search_locations:
-            raise FileNotFoundError(f"tier {self.name}: package {self.model_package!r} is not installed")
-        return Path(spec.submodule_search_locations[0]) / self.model_file
+        return package_dir(self.model_package) / self.model_file
 
     def cost(self, input_tokens: int, output_tokens: int) -> float:
         return round(

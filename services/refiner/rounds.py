@@ -227,4 +227,6 @@ def refine(critique: Critique, engine: Engine, tier: Tier) -> Draft:
         text=text,
         parsed=parsed,
         truncated=round_.truncated,
+        confidence=critique.confidence,  # the verifier judges the tier's own draft, not the patches
+        escalations=critique.escalations,
     )

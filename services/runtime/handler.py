@@ -42,7 +42,8 @@ class StageEdge:
     explain: Callable[[Exception], str] = _unexpected  # the reason an expected failure is reported with
 
     def dedupe_key(self, message: Envelope) -> str:
-        return f"{message.request.id}:{self.service.name}:{getattr(message, 'round', 0)}"
+        """One key per request, tier and round: an escalated request is new work for its new tier."""
+        return f"{message.request.id}:{self.service.name}:{message.tier}:{getattr(message, 'round', 0)}"
 
     async def handle(self, body: bytes, work: Work) -> None:
         service = self.service

@@ -146,3 +146,14 @@ def test_held_out_split_is_stable_and_about_thirty_percent() -> None:
     ids = [f"bfcl-simple_python_{i}" for i in range(400)]
     share = sum(map(held_out, ids)) / len(ids)
     assert 0.2 < share < 0.4 and [held_out(i) for i in ids] == [held_out(i) for i in ids]
+
+
+def test_a_request_too_long_for_the_picked_tier_goes_to_one_whose_window_holds_it() -> None:
+    model = RouterModel(Settings().router_model, list(load_tiers(Settings().tiers_file)))
+    long_prompt = "Summarise this. " + "word " * 3000  # ~5 000 tokens by the router's estimate
+    request = GenerationRequest.model_validate(make_request(prompt=long_prompt))
+    cheapest = Router(model, cost_weight=100.0, room={"small": 1664, "medium": 3712, "large": 8000})
+    [(tier, classification)] = cheapest.route([request])
+    assert tier == "large" and "context window cannot hold it" in classification.reason
+    [(tier, _)] = Router(model, cost_weight=100.0).route([request])  # no windows known: the cheapest
+    assert tier == "small"

@@ -3,7 +3,7 @@
 from schemas import Draft, GenerationRequest, Ledger, LedgerEntry, encode
 from services.critic.app import create_app
 from tests.conftest import make_request
-from tests.memory_broker import SETTINGS, running
+from tests.memory_broker import SETTINGS, WATCHED, running
 
 SCHEMA = {"type": "object", "properties": {"n": {"type": "integer", "maximum": 5}}, "required": ["n"]}
 
@@ -31,8 +31,19 @@ async def test_a_failing_draft_goes_to_the_refiner_with_its_verdicts() -> None:
     assert not outbox[SETTINGS.topic_results]
 
 
-async def test_a_draft_still_failing_at_the_round_cap_is_rejected() -> None:
-    async with running(create_app(SETTINGS, grounding=None)) as (broker, outbox):
+async def test_a_draft_still_failing_at_the_round_cap_is_escalated_a_tier_up() -> None:
+    medium = SETTINGS.generate_topic("medium")
+    async with running(create_app(SETTINGS, grounding=None), (*WATCHED, medium)) as (broker, outbox):
+        await broker.publish(draft({"n": 9}, round_=SETTINGS.max_rounds), SETTINGS.topic_drafts)
+    escalated = outbox.only(medium)
+    assert escalated["tier"] == "medium" and escalated["escalations"] == 1
+    assert [e["stage"] for e in escalated["ledger"]["entries"]] == ["generator", "critic"]
+    assert not outbox[SETTINGS.topic_results]
+
+
+async def test_without_escalation_a_draft_failing_at_the_round_cap_is_rejected() -> None:
+    settings = SETTINGS.model_copy(update={"escalation": False})
+    async with running(create_app(settings, grounding=None)) as (broker, outbox):
         await broker.publish(draft({"n": 9}, round_=SETTINGS.max_rounds), SETTINGS.topic_drafts)
     result = outbox.only(SETTINGS.topic_results)
     assert result["status"] == "rejected" and result["verdicts"][0]["pointer"] == "/n"

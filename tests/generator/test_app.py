@@ -78,3 +78,15 @@ async def test_the_draft_is_what_the_engine_wrote_even_unparsed() -> None:
         await broker.publish(classified(), TOPIC)
     draft = outbox.only(SETTINGS.topic_drafts)
     assert draft["parsed"] is False and draft["text"] == '{"greeting": ' and orjson.dumps(draft["output"]) == b"null"
+
+
+async def test_an_escalated_request_is_new_work_for_its_new_tier() -> None:
+    engine = StubEngine('{"greeting": "hello"}')
+    escalated = ClassifiedRequest.model_validate_json(classified()).model_copy(
+        update={"tier": "medium", "escalations": 1}
+    )
+    async with running(create_app(SETTINGS, stub_pool(engine))) as (broker, outbox):
+        await broker.publish(classified(), TOPIC)
+        await broker.publish(encode(escalated), SETTINGS.generate_topic("medium"))
+    drafts = outbox[SETTINGS.topic_drafts]
+    assert [(d["tier"], d["escalations"]) for d in drafts] == [("small", 0), ("medium", 1)]

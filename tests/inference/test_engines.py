@@ -27,20 +27,25 @@ SETTINGS = Settings(model_threads=1)
 TIERS = load_tiers(SETTINGS.tiers_file)
 
 
-def test_the_default_tiers_are_two_real_models_smallest_first() -> None:
-    assert list(TIERS) == ["small", "large"]
-    small, large = TIERS.values()
-    assert small.params_m < large.params_m and small.price_per_1k_output < large.price_per_1k_output
-    assert small.prompt_format == "chat" and large.prompt_format == "completion"
+def test_the_default_ladder_is_three_real_models_smallest_and_cheapest_first() -> None:
+    assert list(TIERS) == ["small", "medium", "large"]
+    sizes = [t.params_m for t in TIERS.values()]
+    prices = [t.price_per_1k_output for t in TIERS.values()]
+    assert sizes == sorted(sizes) and prices == sorted(prices)
+    assert all(t.prompt_format == "chat" for t in TIERS.values())
 
 
 def test_each_tier_builds_its_own_engine() -> None:
-    engine = build_engine(TIERS["large"], SETTINGS)
+    engine = build_engine(TIERS["medium"], SETTINGS)
     assert isinstance(engine, CoalescingEngine)  # max_batch 8: concurrent calls share forward passes
-    assert isinstance(engine._engine, LlamaCppEngine) and engine.model_name == "gemma-3-270m-Q4_K_M"
-    unbatched = build_engine(TIERS["large"].model_copy(update={"max_batch": 1}), SETTINGS)
+    assert isinstance(engine._engine, LlamaCppEngine) and engine.model_name == "Qwen2.5-Coder-0.5B-Instruct-Q4_K_M"
+    assert "<|im_start|>" in engine.render(generation_messages("x", {}, None))  # Qwen's own chat template
+    unbatched = build_engine(TIERS["small"].model_copy(update={"max_batch": 1}), SETTINGS)
     assert isinstance(unbatched, LlamaCppEngine)
-    assert engine.render(generation_messages("x", {}, None)).endswith("\nJSON:")  # few-shot completion
+    base_model = build_engine(
+        TIERS["small"].model_copy(update={"max_batch": 1, "prompt_format": "completion"}), SETTINGS
+    )
+    assert base_model.render(generation_messages("x", {}, None)).endswith("\nJSON:")  # few-shot completion
     remote = Tier(
         name="remote",
         engine="openai",

@@ -18,6 +18,7 @@ from llguidance.numpy import allocate_token_bitmask, apply_token_bitmask_inplace
 
 from services.inference.decoding.bounds import PATTERN_REPEATS, bounded
 from services.inference.decoding.closing import Closer, ClosingRanks
+from services.inference.decoding.relax import relaxed
 from services.inference.engines.base import SchemaCompileError
 
 
@@ -42,17 +43,39 @@ def compile_schema(json_schema: dict[str, Any]) -> str:
     return grammar
 
 
-def compile_bounded(json_schema: dict[str, Any]) -> str:
-    """The grammar for decoding: the schema bounded (engines/bounds.py), formats and patterns included
-    where llguidance can intersect them with a length bound. Where it cannot ("Unable to determine if
-    regex is empty" for some email patterns), those patterns get their own repeats bounded instead; failing
-    that, they are left as they are."""
+def _compile_bounded(json_schema: dict[str, Any]) -> str:
     for options in ({"bound_patterns": True}, {"pattern_repeats": PATTERN_REPEATS}):
         try:
             return compile_schema(bounded(json_schema, **options))
         except SchemaCompileError:
             pass
     return compile_schema(bounded(json_schema))
+
+
+def compile_bounded(json_schema: dict[str, Any]) -> str:
+    """The grammar for decoding: the schema bounded (decoding/bounds.py), formats and patterns included
+    where llguidance can intersect them with a length bound. Where it cannot ("Unable to determine if
+    regex is empty" for some email patterns), those patterns get their own repeats bounded instead; failing
+    that, they are left as they are. A schema llguidance refuses even so (`oneOf`, conditionals, an unknown
+    format) is decoded by its relaxed form (decoding/relax.py); the critic judges against the original."""
+    try:
+        return _compile_bounded(json_schema)
+    except SchemaCompileError as refused:
+        loose = relaxed(json_schema)
+        if loose == json_schema:
+            raise
+        try:
+            return _compile_bounded(loose)
+        except SchemaCompileError:
+            raise refused from None
+
+
+def top_logprob(scores: np.ndarray) -> float:
+    """log P(the greedy pick) under these (masked) logits: 0 where the mask left one token, the drafting
+    model's own confidence where it had a choice. No extra tokens: the logits are computed anyway."""
+    finite = scores[np.isfinite(scores)]
+    top = float(finite.max())
+    return -float(np.log(np.exp(finite - top).sum()))
 
 
 @dataclass
@@ -67,6 +90,7 @@ class MaskProcessor:
     ranks: ClosingRanks | None = None
     room: int | None = None
     mask_seconds: list[float] = field(default_factory=list)
+    logprobs: list[float] = field(default_factory=list)  # of each greedy pick under the masked distribution
 
     def __post_init__(self) -> None:
         self.matcher = LLMatcher(self.tokenizer, self.grammar)
@@ -86,6 +110,7 @@ class MaskProcessor:
         if self.closer is not None:
             self.closer.narrow(self.matcher, self.bitmask[0], input_ids[self.prompt_len :], lambda: scores)
         apply_token_bitmask_inplace(scores.reshape(1, -1), self.bitmask)
+        self.logprobs.append(top_logprob(scores))
         return scores
 
     @property

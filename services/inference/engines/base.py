@@ -18,7 +18,8 @@ class Completion:
     ttft_ms: float | None
     duration_ms: float
     finish_reason: Literal["stop", "length"]
-    closed_early: bool = False  # the decoder steered the output to close within its limit (engines/closing.py)
+    closed_early: bool = False  # the decoder steered the output to close within its limit (decoding/closing.py)
+    logprobs: tuple[float, ...] = ()  # log P of each greedy pick under the schema mask (llguidance engines)
 
 
 class Engine(Protocol):

@@ -149,6 +149,7 @@ class BatchedDecoder:
                 duration_ms=seq.duration_ms,
                 finish_reason=seq.finish or "length",
                 closed_early=seq.mask is not None and seq.mask.closed_early,
+                logprobs=tuple(seq.mask.logprobs) if seq.mask is not None else (),
             )
             for seq in sequences
         ]

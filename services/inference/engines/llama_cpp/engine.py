@@ -217,6 +217,7 @@ class LlamaCppEngine:
             duration_ms=(time.perf_counter() - started) * 1000,
             finish_reason=finish,
             closed_early=mask is not None and mask.closed_early,
+            logprobs=tuple(mask.logprobs) if mask is not None else (),
         )
 
     def _is_end(self, token: int) -> bool:

@@ -1,0 +1,247 @@
+"""Tier-ladder benchmark → bench/results/ladder.json.
+
+From calibration outcomes (`refinery calibrate`: every task on every tier, the generator's draft judged by
+the critic's deterministic checks, with the drafting model's confidence and the BFCL answer), on the tasks
+held out from training (`training.held_out`, never tuned on), side by side:
+
+- always-<tier>, random, oracle (the cheapest tier that got it right), the router (its ONNX model),
+- cascade from the smallest tier: a draft is accepted when the critic passes it and the verifier does not
+  doubt it, else the request climbs a tier (what services/critic/decide.py does, minus refinement rounds),
+- router + cascade: the cascade starting at the router's tier.
+
+Per policy: accuracy (accepted and right, over all tasks), false-accept rate (wrong among accepted), cost and
+tokens per task, p50 latency (the tiers' drafting times added up). The verifier's thresholds are fitted on
+the training split only. Tokens/s per tier come from bench/tier_speed.py (tier_speed.json).
+
+    .venv/bin/python -m bench.ladder [--tasks build/tasks/ladder.jsonl] [--calibration data/calibration-ladder.jsonl]
+"""
+
+import argparse
+import platform
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import orjson
+
+from services.classifier.features import feature_matrix
+from services.classifier.model import RouterModel, choose
+from services.classifier.training import held_out
+from services.documents.bfcl import read_jsonl
+from services.inference.tiers import load_tiers
+from services.settings import Settings
+
+OUT = Path(__file__).parent / "results" / "ladder.json"
+THRESHOLDS = [round(-x, 2) for x in np.arange(0.0, 6.01, 0.05)]  # candidate min-logprob thresholds
+MAX_FALSE_ACCEPT = 0.10
+
+
+@dataclass
+class Outcomes:
+    """Per task (rows) and tier (columns), from the calibration records."""
+
+    ids: list[str]
+    requests: list[dict]
+    accepted: np.ndarray  # the critic's deterministic checks passed
+    correct: np.ndarray  # equal to BFCL's answer
+    confidence: np.ndarray  # least confident pick's log P (-inf where the tier produced nothing)
+    cost: np.ndarray
+    tokens: np.ndarray
+    ms: np.ndarray
+
+    def rows(self, mask: np.ndarray) -> "Outcomes":
+        pick = np.flatnonzero(mask)
+        return Outcomes(
+            [self.ids[i] for i in pick],
+            [self.requests[i] for i in pick],
+            *(getattr(self, f)[pick] for f in ("accepted", "correct", "confidence", "cost", "tokens", "ms")),
+        )
+
+
+def load(tasks: Path, calibration: Path, tiers: list[str]) -> Outcomes:
+    records = {(r["task"], r["tier"]): r for r in read_jsonl(calibration)}
+    rows = [t for t in read_jsonl(tasks) if all((t["id"], tier) in records for tier in tiers)]
+
+    def column(field: str, default: float = 0.0) -> np.ndarray:
+        return np.array([[records[(t["id"], tier)].get(field) or default for tier in tiers] for t in rows], float)
+
+    def least(record: dict) -> float:
+        return (record.get("confidence") or {}).get("min_logprob", -np.inf)
+
+    confidence = np.array([[least(records[(t["id"], tier)]) for tier in tiers] for t in rows])
+    tokens = column("input_tokens") + column("output_tokens")
+    return Outcomes(
+        [t["id"] for t in rows],
+        rows,
+        column("accepted").astype(bool),
+        column("correct").astype(bool),
+        confidence,
+        column("cost"),
+        tokens,
+        column("seconds") * 1000,
+    )
+
+
+def trusted(data: Outcomes, thresholds: list[float | None]) -> np.ndarray:
+    """Where a tier's draft would be accepted: the critic passes it and the verifier does not doubt it."""
+    bar = np.array([-np.inf if t is None else t for t in thresholds])
+    return data.accepted & (data.confidence >= bar[None, :])
+
+
+def fit_thresholds(train: Outcomes) -> list[float | None]:
+    """Per tier below the top: the most lenient threshold whose trusted drafts are wrong at most
+    MAX_FALSE_ACCEPT of the time on the training split (None when even the strictest is not). The top tier
+    is not thresholded: doubting it rejects right answers as often as wrong ones (measured: see report)."""
+    chosen: list[float | None] = []
+    for t in range(train.accepted.shape[1] - 1):
+        best = None
+        for threshold in THRESHOLDS:  # from the strictest (0.0) to the most lenient
+            keep = train.accepted[:, t] & (train.confidence[:, t] >= threshold)
+            if keep.sum() >= 5 and (~train.correct[keep, t]).mean() <= MAX_FALSE_ACCEPT:
+                best = threshold  # keep going: a more negative threshold trusts more drafts
+        chosen.append(best if best is not None else 1.0)  # 1.0: trust nothing from this tier
+    return [*chosen, None]
+
+
+def cascade(data: Outcomes, trust: np.ndarray, start: np.ndarray) -> dict[str, np.ndarray]:
+    n, tiers = trust.shape
+    accepted = np.zeros(n, bool)
+    right = np.zeros(n, bool)
+    cost, tokens, ms, used = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n, int)
+    for i in range(n):
+        for t in range(start[i], tiers):
+            cost[i] += data.cost[i, t]
+            tokens[i] += data.tokens[i, t]
+            ms[i] += data.ms[i, t]
+            used[i] = t
+            if trust[i, t]:
+                accepted[i], right[i] = True, data.correct[i, t]
+                break
+    return {"accepted": accepted, "right": right, "cost": cost, "tokens": tokens, "ms": ms, "tier": used}
+
+
+def single(data: Outcomes, trust: np.ndarray, picks: np.ndarray) -> dict[str, np.ndarray]:
+    rows = np.arange(len(picks))
+    accepted = trust[rows, picks]
+    return {
+        "accepted": accepted,
+        "right": accepted & data.correct[rows, picks],
+        "cost": data.cost[rows, picks],
+        "tokens": data.tokens[rows, picks],
+        "ms": data.ms[rows, picks],
+        "tier": picks,
+    }
+
+
+def summary(outcome: dict[str, np.ndarray]) -> dict[str, float | None]:
+    accepted = outcome["accepted"]
+    wrong_accepted = accepted & ~outcome["right"]
+    return {
+        "accuracy": round(float(outcome["right"].mean()), 4),
+        "accepted": round(float(accepted.mean()), 4),
+        "false_accept_rate": round(float(wrong_accepted.sum() / accepted.sum()), 4) if accepted.any() else None,
+        "cost_per_task": round(float(outcome["cost"].mean()), 8),
+        "tokens_per_task": round(float(outcome["tokens"].mean()), 1),
+        "p50_ms": round(float(np.median(outcome["ms"])), 1),
+    }
+
+
+def verifier_report(data: Outcomes, thresholds: list[float | None], tiers: list[str]) -> dict[str, dict]:
+    """Precision and recall at flagging wrong drafts (among those the deterministic checks pass)."""
+    report = {}
+    for t, tier in enumerate(tiers):
+        threshold = thresholds[t]
+        judged = data.accepted[:, t]
+        wrong = judged & ~data.correct[:, t]
+        flagged = judged & (data.confidence[:, t] < (threshold if threshold is not None else -np.inf))
+        true_flags = int((flagged & wrong).sum())
+        report[tier] = {
+            "threshold_min_logprob": threshold,
+            "drafts": int(judged.sum()),
+            "wrong": int(wrong.sum()),
+            "flagged": int(flagged.sum()),
+            "precision": round(true_flags / flagged.sum(), 4) if flagged.any() else None,
+            "recall": round(true_flags / wrong.sum(), 4) if wrong.any() else None,
+        }
+    return report
+
+
+def policies(test: Outcomes, thresholds: list[float | None], router: RouterModel, knob: float) -> dict[str, dict]:
+    n, tiers = test.accepted.shape
+    plain = trusted(test, [None] * tiers)
+    verified = trusted(test, thresholds)
+    out = {f"always_{name}": summary(single(test, plain, np.full(n, t))) for t, name in enumerate(router.tiers)}
+    rng = np.random.default_rng(0)
+    draws = [summary(single(test, plain, rng.integers(0, tiers, n))) for _ in range(200)]
+    out["random"] = {k: round(statistics.fmean(d[k] for d in draws if d[k] is not None), 8) for k in draws[0]}
+    first_right = np.where(test.correct.any(axis=1), test.correct.argmax(axis=1), 0)
+    out["oracle"] = summary(single(test, test.correct, first_right))
+    from schemas import GenerationRequest
+
+    requests = [GenerationRequest.model_validate(r) for r in test.requests]
+    picks = choose(router.predict(feature_matrix(requests)), router.costs, knob)
+    out["router"] = summary(single(test, plain, picks))
+    out["cascade"] = summary(cascade(test, verified, np.zeros(n, int)))
+    out["router_cascade"] = summary(cascade(test, verified, picks))
+    out["cascade_no_verifier"] = summary(cascade(test, plain, np.zeros(n, int)))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tasks", type=Path, default=Path("build/tasks/ladder.jsonl"))
+    parser.add_argument("--calibration", type=Path, default=Path("data/calibration-ladder.jsonl"))
+    args = parser.parse_args()
+    settings = Settings()
+    tier_map = load_tiers(settings.tiers_file)
+    tiers = list(tier_map)
+    data = load(args.tasks, args.calibration, tiers)
+    test_mask = np.array([held_out(i) for i in data.ids])
+    train, test = data.rows(~test_mask), data.rows(test_mask)
+    thresholds = fit_thresholds(train)
+    router = RouterModel(settings.router_model, tiers)
+    table = policies(test, thresholds, router, settings.router_cost_weight)
+    large = table[f"always_{tiers[-1]}"]
+    eligible = {
+        k: v
+        for k, v in table.items()
+        if k not in ("oracle", "cascade_no_verifier") and v["accuracy"] >= large["accuracy"] - 0.01
+    }
+    best = min(eligible, key=lambda k: eligible[k]["cost_per_task"])
+    speed_path = OUT.with_name("tier_speed.json")
+    speed = orjson.loads(speed_path.read_bytes()) if speed_path.exists() else {}
+    report = {
+        "machine": f"{platform.machine()}, 2 cores, CPU only",
+        "held_out_tasks": len(test.ids),
+        "train_tasks": len(train.ids),
+        "categories": sorted({r["metadata"].get("category", "simple_python") for r in data.requests}),
+        "tiers": [
+            {
+                "name": name,
+                "model": tier_map[name].model_name,
+                "accuracy": table[f"always_{name}"]["accuracy"],
+                "cost_per_task": table[f"always_{name}"]["cost_per_task"],
+                "decode_tok_s": speed.get(name, {}).get("decode_tok_s_2_threads"),
+            }
+            for name in tiers
+        ],
+        "verifier": {
+            "kind": "drafting model's own confidence (least confident pick's log P), zero extra tokens",
+            "thresholds": dict(zip(tiers, thresholds, strict=True)),
+            **verifier_report(test, thresholds, tiers)[tiers[1] if len(tiers) > 2 else tiers[0]],
+            "tokens_per_check": 0,
+            "per_tier": verifier_report(test, thresholds, tiers),
+        },
+        "policies": table,
+        "best_policy": best,
+        "cost_share_at_large_accuracy": round(table[best]["cost_per_task"] / large["cost_per_task"], 4),
+        "tier_speed": speed,
+    }
+    OUT.parent.mkdir(exist_ok=True)
+    OUT.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n")
+    print(orjson.dumps({k: v for k, v in report.items() if k != "tier_speed"}, option=orjson.OPT_INDENT_2).decode())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""The critic's semantic check: does the draft do what the request asks? Judged from the drafting model's
+own confidence in its picks (log-probabilities decoding computed anyway: zero extra tokens), against a
+threshold per tier calibrated on outcomes with known answers (bench/ladder.py).
+
+Its own confidence is a signal, not its opinion: asking a model whether its output is right is the
+self-correction trap. A draft below its tier's threshold fails as `semantic` and is escalated a tier up
+(critic/decide.py) instead of refined by the model that was unsure."""
+
+from dataclasses import dataclass
+
+from schemas import Draft, Verdict
+from services.inference.tiers import Tier
+
+
+@dataclass(frozen=True)
+class ConfidenceVerifier:
+    min_logprob: dict[str, float]  # per tier: a draft whose least confident pick is below this is doubted
+
+    @classmethod
+    def for_tiers(cls, tiers: dict[str, Tier]) -> "ConfidenceVerifier":
+        return cls({t.name: t.verify_min_logprob for t in tiers.values() if t.verify_min_logprob is not None})
+
+    def check(self, draft: Draft) -> list[Verdict]:
+        """Only the tier's own first draft is judged: refinement patches are checked deterministically."""
+        threshold = self.min_logprob.get(draft.tier)
+        if threshold is None or draft.round > 0 or draft.confidence is None:
+            return []
+        if draft.confidence.min_logprob >= threshold:
+            return []
+        message = (
+            f"the {draft.tier} tier was unsure of its own answer (least confident pick log P "
+            f"{draft.confidence.min_logprob:.2f} < {threshold:.2f}): likely wrong"
+        )
+        return [Verdict(pointer="", kind="semantic", code="confidence", message=message)]
