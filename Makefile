@@ -56,11 +56,15 @@ k8s-check: $(K8S_STAMP)
 
 # The router: tasks (BFCL from ../shared/data) → calibrate (every task on every tier, ~1 h on 2 cores;
 # resumes) → train (deterministic; writes the committed models/router.onnx).
-TASKS := build/tasks/bfcl.jsonl
-CALIBRATION := data/calibration.jsonl
+# The ladder's calibration set: the first 100 BFCL simple_python and 40 live_multiple tasks (~30 % of each
+# held out by id, never trained or tuned on).
+TASKS := build/tasks/ladder.jsonl
+CALIBRATION := data/calibration-ladder.jsonl
 
 tasks: setup
-	$(BIN)/refinery tasks $(TASKS)
+	$(BIN)/refinery tasks build/tasks/simple.jsonl --limit 100 --category simple_python
+	$(BIN)/refinery tasks build/tasks/live.jsonl --limit 40 --category live_multiple
+	cat build/tasks/simple.jsonl build/tasks/live.jsonl > $(TASKS)
 
 calibrate: tasks
 	$(BIN)/refinery calibrate $(TASKS) --out $(CALIBRATION)

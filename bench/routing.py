@@ -5,7 +5,7 @@ accepted and, for BFCL, equal to the ground truth) and total cost of always-smal
 the oracle, and the ONNX router at several cost weights. Plus classifier throughput, batched, on this CPU:
 features + one model call per batch, as the service does it.
 
-    .venv/bin/python -m bench.routing [--tasks build/tasks/bfcl.jsonl] [--calibration data/calibration.jsonl]
+    .venv/bin/python -m bench.routing [--tasks build/tasks/ladder.jsonl] [--calibration data/calibration-ladder.jsonl]
 """
 
 import argparse
@@ -47,8 +47,8 @@ def throughput(model: RouterModel, requests: list, batch: int, total: int) -> di
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--tasks", type=Path, default=Path("build/tasks/bfcl.jsonl"))
-    parser.add_argument("--calibration", type=Path, default=Path("data/calibration.jsonl"))
+    parser.add_argument("--tasks", type=Path, default=Path("build/tasks/ladder.jsonl"))
+    parser.add_argument("--calibration", type=Path, default=Path("data/calibration-ladder.jsonl"))
     args = parser.parse_args()
     settings = Settings()
     tiers = list(load_tiers(settings.tiers_file))

@@ -29,7 +29,7 @@ def tasks(
 def calibrate(
     tasks_path: Annotated[Path, typer.Argument(metavar="TASKS.jsonl", exists=True, dir_okay=False)],
     output_path: Annotated[Path, typer.Option("--out", help="Calibration records (appended; resumes).")] = Path(
-        "data/calibration.jsonl"
+        "data/calibration-ladder.jsonl"
     ),
     tier: Annotated[list[str] | None, typer.Option(help="Only these tiers (default: all).")] = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N tasks of the file.")] = None,

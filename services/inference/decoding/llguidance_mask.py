@@ -43,7 +43,8 @@ def compile_schema(json_schema: dict[str, Any]) -> str:
     return grammar
 
 
-def _compile_bounded(json_schema: dict[str, Any]) -> str:
+def compile_strict(json_schema: dict[str, Any]) -> str:
+    """The bounded schema's grammar, no relaxing (SchemaCompileError where llguidance refuses it)."""
     for options in ({"bound_patterns": True}, {"pattern_repeats": PATTERN_REPEATS}):
         try:
             return compile_schema(bounded(json_schema, **options))
@@ -59,13 +60,13 @@ def compile_bounded(json_schema: dict[str, Any]) -> str:
     that, they are left as they are. A schema llguidance refuses even so (`oneOf`, conditionals, an unknown
     format) is decoded by its relaxed form (decoding/relax.py); the critic judges against the original."""
     try:
-        return _compile_bounded(json_schema)
+        return compile_strict(json_schema)
     except SchemaCompileError as refused:
         loose = relaxed(json_schema)
         if loose == json_schema:
             raise
         try:
-            return _compile_bounded(loose)
+            return compile_strict(loose)
         except SchemaCompileError:
             raise refused from None
 
