@@ -30,7 +30,7 @@ def review(
     checks = ["validators"]
     if draft.request.context and grounding:
         checks.append("all-MiniLM-L6-v2-int8")
-    if verifier is not None and draft.round == 0 and draft.tier in verifier.min_logprob:
+    if verifier is not None and verifier.judges(draft):
         verdicts += verifier.check(draft)  # the drafting model's own log-probabilities: no tokens spent
         checks.append("confidence")
     entry = LedgerEntry(

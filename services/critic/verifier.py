@@ -20,10 +20,15 @@ class ConfidenceVerifier:
     def for_tiers(cls, tiers: dict[str, Tier]) -> "ConfidenceVerifier":
         return cls({t.name: t.verify_min_logprob for t in tiers.values() if t.verify_min_logprob is not None})
 
+    def judges(self, draft: Draft) -> bool:
+        """Only a tier's own first draft of a request without a context: refinement patches are checked
+        deterministically, and with a context the grounding checks judge what the output claims (the
+        thresholds were calibrated on requests without one)."""
+        return draft.tier in self.min_logprob and draft.round == 0 and not draft.request.context
+
     def check(self, draft: Draft) -> list[Verdict]:
-        """Only the tier's own first draft is judged: refinement patches are checked deterministically."""
         threshold = self.min_logprob.get(draft.tier)
-        if threshold is None or draft.round > 0 or draft.confidence is None:
+        if threshold is None or not self.judges(draft) or draft.confidence is None:
             return []
         if draft.confidence.min_logprob >= threshold:
             return []

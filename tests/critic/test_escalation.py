@@ -87,3 +87,9 @@ def test_a_forced_tier_is_never_escalated() -> None:
     request = GenerationRequest.model_validate(make_request(schema=SCHEMA, tier="small"))
     forced = draft(least=-2.5).model_copy(update={"request": request})
     assert decide(forced, VERIFIER.check(forced), 2, LADDER).result.status == ResultStatus.rejected
+
+
+def test_with_a_context_the_grounding_checks_judge_not_the_confidence() -> None:
+    request = GenerationRequest.model_validate(make_request(schema=SCHEMA, context="The answer is n = 1."))
+    grounded = draft(least=-5.0).model_copy(update={"request": request})
+    assert VERIFIER.check(grounded) == [] and not VERIFIER.judges(grounded)

@@ -27,7 +27,8 @@ PROMPT = "Plan a trip: 3 days in Lisbon. Give the city and the number of days."
 @pytest.fixture(scope="module")
 def doubting_stack(tmp_path_factory: pytest.TempPathFactory):
     workdir = tmp_path_factory.mktemp("escalation")
-    tiers = Settings().tiers_file.read_text()
+    lines = Settings().tiers_file.read_text().splitlines(keepends=True)
+    tiers = "".join(line for line in lines if not line.startswith("verify_min_logprob"))  # none but ours
     small = tiers.index('name = "small"')
     tiers = tiers[:small] + "verify_min_logprob = 0.0\n" + tiers[small:]  # every small draft with a choice is doubted
     (workdir / "tiers.toml").write_text(tiers)
