@@ -6,7 +6,7 @@ from services.classifier.app import create_app
 from tests.conftest import make_request
 from tests.memory_broker import SETTINGS, WATCHED, running
 
-GENERATE = tuple(SETTINGS.generate_topic(t) for t in ("small", "large"))
+GENERATE = tuple(SETTINGS.generate_topic(t) for t in ("small", "medium", "large"))
 
 
 def body(**overrides) -> bytes:

@@ -51,7 +51,8 @@ def test_a_doubted_draft_climbs_a_tier_and_the_budget_holds(doubting_stack: Stac
     assert generators == ["SmolLM2-135M-Instruct-Q4_1", "Qwen2.5-Coder-0.5B-Instruct-Q4_K_M"]
     critic_checks = [e.model for e in climbed.ledger.entries if e.stage == "critic"]
     assert critic_checks[0].endswith("+confidence")
-    assert climbed.output["city"] == "Lisbon" and climbed.ledger.tokens <= 2000
+    assert climbed.output["days"] == 3 and climbed.output["city"].startswith("Lisbo")  # Qwen may say "Lisboa"
+    assert climbed.ledger.tokens <= 2000
 
     assert poor.status == ResultStatus.budget_exhausted and poor.ledger.tokens <= 200
     assert re.search(r"escalating to medium needs", poor.verdicts[-1].message)
