@@ -16,7 +16,6 @@ the training split only. Tokens/s per tier come from bench/tier_speed.py (tier_s
     .venv/bin/python -m bench.ladder [--tasks build/tasks/ladder.jsonl] [--calibration data/calibration-ladder.jsonl]
 """
 
-import argparse
 import platform
 import statistics
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import orjson
 
+from bench.calibration_files import calibration_args
 from services.classifier.features import feature_matrix
 from services.classifier.model import RouterModel, choose
 from services.classifier.training import held_out
@@ -215,10 +215,7 @@ def top_threshold_curve(test: Outcomes, thresholds: list[float | None]) -> list[
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--tasks", type=Path, default=Path("build/tasks/ladder.jsonl"))
-    parser.add_argument("--calibration", type=Path, default=Path("data/calibration-ladder.jsonl"))
-    args = parser.parse_args()
+    args = calibration_args()
     settings = Settings()
     tier_map = load_tiers(settings.tiers_file)
     tiers = list(tier_map)

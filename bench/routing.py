@@ -8,7 +8,6 @@ features + one model call per batch, as the service does it.
     .venv/bin/python -m bench.routing [--tasks build/tasks/ladder.jsonl] [--calibration data/calibration-ladder.jsonl]
 """
 
-import argparse
 import platform
 import statistics
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import orjson
 
+from bench.calibration_files import calibration_args
 from services.classifier.features import feature_matrix
 from services.classifier.model import RouterModel, choose
 from services.classifier.training import load_calibration
@@ -46,10 +46,7 @@ def throughput(model: RouterModel, requests: list, batch: int, total: int) -> di
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--tasks", type=Path, default=Path("build/tasks/ladder.jsonl"))
-    parser.add_argument("--calibration", type=Path, default=Path("data/calibration-ladder.jsonl"))
-    args = parser.parse_args()
+    args = calibration_args()
     settings = Settings()
     tiers = list(load_tiers(settings.tiers_file))
     model = RouterModel(settings.router_model, tiers)
