@@ -1,9 +1,13 @@
-"""End-to-end latency over the real stack: 20 BFCL requests through broker + four services.
+"""End to end over the real stack, on tasks the system has never seen: BFCL requests through the broker
+and the four services with the default ladder, router, verifier and cascade.
 
-Writes bench/results/e2e.json: per-request latency, time per stage (from the ledgers), and the rest
-(queueing and Kafka hops) = latency − stage time. A warm-up request first, so group joins are excluded.
+The tasks come from past the calibration set (`--offset`, default 300: calibration used the first 100
+simple_python and 40 live_multiple tasks), half simple_python, half live_multiple. Writes
+bench/results/e2e.json: accuracy, acceptance and false accepts, tiers and escalations, tokens, per-request
+latency, time per stage (from the ledgers), and the rest (queueing and Kafka hops) = latency − stage time.
+A warm-up request first, so group joins are excluded.
 
-    .venv/bin/python -m bench.e2e [--n 20]
+    .venv/bin/python -m bench.e2e [--n 20] [--offset 300]
 """
 
 import argparse
@@ -16,18 +20,26 @@ import orjson
 
 from refinery.client import percentile, run_batch, summarise
 from refinery.devstack.stack import Stack
-from services.documents.bfcl import bfcl_correct, bfcl_requests
+from services.documents.bfcl import bfcl_requests, task_correct
 from services.settings import Settings
 
 OUT = Path(__file__).parent / "results" / "e2e.json"
 
 
+def wrong_accepted(rows: list[dict]) -> float | None:
+    accepted = [r for r in rows if r["status"] == "accepted"]
+    return round(sum(not r["correct"] for r in accepted) / len(accepted), 4) if accepted else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=20)
+    parser.add_argument("--offset", type=int, default=300)
     args = parser.parse_args()
-    requests = bfcl_requests(limit=args.n + 1)
-    warmup, requests = requests[0], requests[1 : args.n + 1]
+    half = args.n // 2
+    simple = bfcl_requests(limit=args.offset + half + 1)[args.offset :]
+    live = bfcl_requests(limit=args.offset + args.n - half, category="live_multiple")[args.offset :]
+    warmup, requests = simple[0], simple[1:] + live
     with Stack(Path(".refinery/bench")) as stack:
         stack.start()
         settings = Settings(bootstrap_servers=stack.bootstrap)
@@ -44,7 +56,10 @@ def main() -> None:
             {
                 "id": result.id,
                 "status": result.status.value,
-                "correct": bfcl_correct(result.output, request["metadata"]["ground_truth"]),
+                "category": request["metadata"]["category"],
+                "correct": bool(task_correct(request["metadata"], result.output)),
+                "tier": result.tier,
+                "escalations": result.escalations,
                 "rounds": result.rounds,
                 "tokens": result.ledger.tokens,
                 "latency_ms": result.latency_ms,
@@ -56,12 +71,17 @@ def main() -> None:
     stage_names = ("classifier", "generator", "critic", "refiner")
     report = {
         "machine": f"{platform.machine()}, {len(__import__('os').sched_getaffinity(0))} cores, CPU only",
-        "model": "SmolLM2-135M-Instruct Q4_1 (llama.cpp, 1 thread per model worker)",
+        "models": "default ladder: SmolLM2-135M, Qwen2.5-Coder 0.5B and 1.5B (llama.cpp, 1 thread per model worker)",
+        "tasks": f"unseen: BFCL simple_python and live_multiple from index {args.offset}",
         "requests": len(rows),
         "wall_s": round(wall, 2),
         "throughput_req_s": round(len(rows) / wall, 3),
         "summary": summarise(results),
-        "accuracy_bfcl": sum(r["correct"] for r in rows) / len(rows),
+        "accuracy_bfcl": sum(r["correct"] and r["status"] == "accepted" for r in rows) / len(rows),
+        "accepted": sum(r["status"] == "accepted" for r in rows) / len(rows),
+        "false_accept_rate": wrong_accepted(rows),
+        "by_tier": {t: sum(r["tier"] == t for r in rows) for t in sorted({str(r["tier"]) for r in rows})},
+        "escalated": sum(r["escalations"] > 0 for r in rows),
         "mean_stage_ms": {s: round(sum(r["stage_ms"].get(s, 0) for r in rows) / len(rows), 1) for s in stage_names},
         "mean_queue_and_transport_ms": round(sum(r["queue_and_transport_ms"] for r in rows) / len(rows), 1),
         "p50_generator_ttft_ms": percentile([r["generator_ttft_ms"] for r in rows if r["generator_ttft_ms"]], 0.5),
