@@ -6,6 +6,7 @@ Qwen tiers are uploaded anonymously under unrelated names, so the checksum is wh
 The check of an assembled file is remembered in a stamp beside it (size, mtime, sha256), so later starts
 do not hash a gigabyte again; a file changed since fails the stamp and is checked anew."""
 
+import contextlib
 import hashlib
 import importlib.util
 import json
@@ -51,7 +52,9 @@ def _stamp_matches(target: Path, sha256: str) -> bool:
 
 def _write_stamp(target: Path, sha256: str) -> None:
     stat = target.stat()
-    _stamp(target).write_text(json.dumps({"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": sha256}))
+    stamp = json.dumps({"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": sha256})
+    with contextlib.suppress(OSError):  # a read-only model cache (as the images run): checked on each start
+        _stamp(target).write_text(stamp)
 
 
 def file_sha256(path: Path) -> str:
