@@ -14,6 +14,9 @@ class Confidence(BaseModel):
     min_logprob: float = Field(description="The least confident pick's log-probability.")
     mean_logprob: float = Field(description="Mean log-probability over the picks where the schema left a choice.")
     choices: int = Field(description="Picks where the schema left a choice (log P below 0).")
+    least_pointer: str | None = Field(
+        default=None, description="The JSON pointer of the value the least confident pick was in."
+    )
 
     @classmethod
     def of(cls, logprobs: "list[float] | tuple[float, ...]") -> "Confidence | None":

@@ -32,8 +32,9 @@ class ConfidenceVerifier:
             return []
         if draft.confidence.min_logprob >= threshold:
             return []
+        where = draft.confidence.least_pointer or ""
         message = (
-            f"the {draft.tier} tier was unsure of its own answer (least confident pick log P "
-            f"{draft.confidence.min_logprob:.2f} < {threshold:.2f}): likely wrong"
+            f"the {draft.tier} tier was unsure of its own answer (least confident pick, in {where or 'the output'}: "
+            f"log P {draft.confidence.min_logprob:.2f} < {threshold:.2f}): likely wrong"
         )
-        return [Verdict(pointer="", kind="semantic", code="confidence", message=message)]
+        return [Verdict(pointer=where, kind="semantic", code="confidence", message=message)]

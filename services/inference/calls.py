@@ -7,8 +7,9 @@ import orjson
 
 from schemas import Confidence, GenerationRequest, Ledger, LedgerEntry
 from schemas.ledger import Stage
+from services.documents.positions import pointer_at
 from services.inference.budget import plan_call, remaining_tokens
-from services.inference.engines.base import Engine, Message
+from services.inference.engines.base import Completion, Engine, Message
 from services.inference.engines.registry import engine_kind
 from services.inference.spans import CallInfo, model_call_span, record_completion, record_error
 from services.inference.tiers import Tier
@@ -81,4 +82,15 @@ def constrained_call(
         note=note,
     )
     truncated = completion.finish_reason == "length" and not parsed
-    return CallResult(value, completion.text, parsed, truncated, entry, Confidence.of(completion.logprobs))
+    return CallResult(value, completion.text, parsed, truncated, entry, confidence_of(completion))
+
+
+def confidence_of(completion: Completion) -> Confidence | None:
+    """The model's confidence in its picks, and the value its least confident pick was in."""
+    confidence = Confidence.of(completion.logprobs)
+    picks = completion.logprobs[: len(completion.token_ends)]
+    if confidence is None or not picks:
+        return confidence
+    least = min(range(len(picks)), key=picks.__getitem__)
+    where = pointer_at(completion.text, max(completion.token_ends[least] - 1, 0))
+    return confidence.model_copy(update={"least_pointer": where})

@@ -71,3 +71,15 @@ def test_a_pattern_llguidance_cannot_bound_is_decoded_with_its_repeats_bounded(e
     completion = engine.complete(generation_messages(prompt, schema, None), schema, 60)
     assert completion.finish_reason == "stop"
     validate(json.loads(completion.text), schema)
+
+
+def test_the_drafting_models_confidence_names_the_value_it_was_least_sure_of(engine) -> None:
+    from services.inference.calls import confidence_of
+
+    schema = {"type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "integer"}}}
+    messages = generation_messages("Plan 3 days in Lisbon.", schema, None)
+    done = engine.complete(messages, schema, 40)
+    assert len(done.token_ends) == done.output_tokens and done.token_ends[-1] == len(done.text)
+    assert len(done.logprobs) >= done.output_tokens and all(p <= 0 for p in done.logprobs)
+    confidence = confidence_of(done)
+    assert confidence.min_logprob < 0 and confidence.least_pointer in ("", "/city", "/days")

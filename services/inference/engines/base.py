@@ -20,6 +20,7 @@ class Completion:
     finish_reason: Literal["stop", "length"]
     closed_early: bool = False  # the decoder steered the output to close within its limit (decoding/closing.py)
     logprobs: tuple[float, ...] = ()  # log P of each greedy pick under the schema mask (llguidance engines)
+    token_ends: tuple[int, ...] = ()  # where each generated token ends in `text` (characters), with logprobs
 
 
 class Engine(Protocol):

@@ -148,7 +148,8 @@ class LlamaCppEngine:
                     [seq for _, seq in chunk], self._is_end, lambda seq: looks_complete(self._text(seq.out))
                 )
                 for (index, seq), completion in zip(chunk, done, strict=True):
-                    results[index] = dataclasses.replace(completion, text=self._text(seq.out))
+                    ends = tuple(len(self._text(seq.out[: i + 1])) for i in range(len(seq.out))) if seq.mask else ()
+                    results[index] = dataclasses.replace(completion, text=self._text(seq.out), token_ends=ends)
         return [r for r in results if r is not None]
 
     def _complete_or_error(
@@ -189,6 +190,7 @@ class LlamaCppEngine:
         finish = "length"
         streamed = ""
         processors = LogitsProcessorList([mask]) if mask is not None else None
+        ends: list[int] = []
         constrained = grammar is not None or mask is not None
         for token in self._llm.generate(
             prompt, temp=0.0, top_k=1, repeat_penalty=1.0, grammar=grammar, reset=True, logits_processor=processors
@@ -200,6 +202,7 @@ class LlamaCppEngine:
                 break
             out.append(token)
             text = self._text(out) if on_text is not None or constrained else ""  # detokenised once per token
+            ends.append(len(text))
             # stream the delta of the whole text: a token may end inside a UTF-8 character
             if on_text is not None and text[len(streamed) :] and not text.endswith("\ufffd"):
                 on_text(text[len(streamed) :])
@@ -218,6 +221,7 @@ class LlamaCppEngine:
             finish_reason=finish,
             closed_early=mask is not None and mask.closed_early,
             logprobs=tuple(mask.logprobs) if mask is not None else (),
+            token_ends=tuple(ends) if mask is not None else (),
         )
 
     def _is_end(self, token: int) -> bool:
