@@ -15,7 +15,8 @@ from services.critic.review import review
 from services.critic.verifier import ConfidenceVerifier
 from services.generator.drafting import REQUEST_FAILURES, failure_reason, first_draft
 from services.inference.engines import EnginePool
-from services.refiner.rounds import refine
+from services.refiner.rounds import REFINE_FAILURES, refine_on
+from services.refiner.rounds import failure_reason as refine_failure
 
 RefineHook = Callable[[Critique, Draft], None]  # sees each refinement round (the benches count its tokens)
 
@@ -68,11 +69,10 @@ class Pipeline:
                 draft = outcome
                 continue
             critique = decision.critique
-            tier = self.refiner_tier or critique.tier
             try:
-                draft = refine(critique, self.engines.get(tier), self.engines.tiers[tier])
-            except (*REQUEST_FAILURES, KeyError) as exc:
-                result = critique.result(ResultStatus.error, error=f"refiner: refinement failed: {exc}")
+                draft = refine_on(self.engines, critique, self.refiner_tier)
+            except REFINE_FAILURES as exc:
+                result = critique.result(ResultStatus.error, error=f"refiner: {refine_failure(exc)}")
                 return Run(result, first, first_verdicts)
             if on_refined is not None:
                 on_refined(critique, draft)

@@ -27,9 +27,10 @@ class ConfidenceVerifier:
         return draft.tier in self.min_logprob and draft.round == 0 and not draft.request.context
 
     def check(self, draft: Draft) -> list[Verdict]:
-        threshold = self.min_logprob.get(draft.tier)
-        if threshold is None or not self.judges(draft) or draft.confidence is None:
+        """A `semantic` verdict for a judged draft its model was unsure of (see `judges`)."""
+        if not self.judges(draft) or draft.confidence is None:
             return []
+        threshold = self.min_logprob[draft.tier]
         if draft.confidence.min_logprob >= threshold:
             return []
         where = draft.confidence.least_pointer or ""

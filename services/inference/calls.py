@@ -86,11 +86,12 @@ def constrained_call(
 
 
 def confidence_of(completion: Completion) -> Confidence | None:
-    """The model's confidence in its picks, and the value its least confident pick was in."""
+    """The model's confidence in its picks, and the value its least confident pick was in: the same pick
+    `min_logprob` reports ("" when that pick was the one to end the output, past its last token)."""
     confidence = Confidence.of(completion.logprobs)
-    picks = completion.logprobs[: len(completion.token_ends)]
-    if confidence is None or not picks:
+    ends = completion.token_ends
+    if confidence is None or not ends:
         return confidence
-    least = min(range(len(picks)), key=picks.__getitem__)
-    where = pointer_at(completion.text, max(completion.token_ends[least] - 1, 0))
+    least = min(range(len(completion.logprobs)), key=completion.logprobs.__getitem__)
+    where = pointer_at(completion.text, max(ends[least] - 1, 0)) if least < len(ends) else ""
     return confidence.model_copy(update={"least_pointer": where})

@@ -41,20 +41,21 @@ def _stamp(target: Path) -> Path:
     return target.with_name(target.name + ".verified")
 
 
+def _stamp_record(target: Path, sha256: str) -> dict:
+    stat = target.stat()
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": sha256}
+
+
 def _stamp_matches(target: Path, sha256: str) -> bool:
     try:
-        stamp = json.loads(_stamp(target).read_text())
+        return json.loads(_stamp(target).read_text()) == _stamp_record(target, sha256)
     except (OSError, ValueError):
         return False
-    stat = target.stat()
-    return stamp == {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": sha256}
 
 
 def _write_stamp(target: Path, sha256: str) -> None:
-    stat = target.stat()
-    stamp = json.dumps({"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": sha256})
     with contextlib.suppress(OSError):  # a read-only model cache (as the images run): checked on each start
-        _stamp(target).write_text(stamp)
+        _stamp(target).write_text(json.dumps(_stamp_record(target, sha256)))
 
 
 def file_sha256(path: Path) -> str:
@@ -86,7 +87,8 @@ def assembled(parts: list[str], target: Path, sha256: str, size: int | None = No
                         digest.update(chunk)
                         out.write(chunk)
                         written += len(chunk)
-        _check(target, digest.hexdigest(), written, sha256, size)
+        _check_size(target, written, size)
+        _check_sha256(target, digest.hexdigest(), sha256)
         os.replace(staging, target)  # atomic: two workers assembling at once both end with a whole file
     finally:
         Path(staging).unlink(missing_ok=True)
@@ -95,15 +97,16 @@ def assembled(parts: list[str], target: Path, sha256: str, size: int | None = No
 
 
 def verify(path: Path, sha256: str, size: int | None = None) -> None:
-    actual_size = path.stat().st_size
-    if size is not None and actual_size != size:  # cheap, before hashing
-        _check(path, "", actual_size, sha256, size)
-    _check(path, file_sha256(path), actual_size, sha256, size)
+    _check_size(path, path.stat().st_size, size)  # cheap, before hashing
+    _check_sha256(path, file_sha256(path), sha256)
 
 
-def _check(path: Path, actual: str, actual_size: int, sha256: str, size: int | None) -> None:
-    if size is not None and actual_size != size:
-        raise ModelFileError(f"model file {path.name}: {actual_size} bytes, expected {size}: refused")
+def _check_size(path: Path, actual: int, size: int | None) -> None:
+    if size is not None and actual != size:
+        raise ModelFileError(f"model file {path.name}: {actual} bytes, expected {size}: refused")
+
+
+def _check_sha256(path: Path, actual: str, sha256: str) -> None:
     if actual != sha256:
         raise ModelFileError(f"model file {path.name}: sha256 {actual}, expected {sha256}: refused")
 

@@ -5,9 +5,9 @@ import asyncio
 from faststream import FastStream
 
 from schemas import Critique
-from services.inference.engines import EnginePool, SchemaCompileError
+from services.inference.engines import EnginePool
 from services.inference.tiers import load_tiers
-from services.refiner.rounds import refine
+from services.refiner.rounds import REFINE_FAILURES, failure_reason, refine_on
 from services.runtime.handler import Outcome, Send, StageEdge
 from services.runtime.service import create_service
 from services.settings import Settings
@@ -18,12 +18,7 @@ def create_app(settings: Settings | None = None, engines: EnginePool | None = No
     service = create_service("refiner", settings)
     settings = service.settings
     pool = engines or EnginePool(load_tiers(settings.tiers_file), settings)
-    edge = StageEdge(
-        service,
-        Critique,
-        expected=(SchemaCompileError, ValueError, KeyError),
-        explain=lambda e: f"refinement failed: {e}",
-    )
+    edge = StageEdge(service, Critique, expected=REFINE_FAILURES, explain=failure_reason)
 
     @service.app.on_startup
     def load_models() -> None:
@@ -31,8 +26,7 @@ def create_app(settings: Settings | None = None, engines: EnginePool | None = No
             pool.get(settings.refiner_tier)
 
     async def revise(critique: Critique) -> Outcome:
-        tier = settings.refiner_tier or critique.tier
-        draft = await asyncio.to_thread(refine, critique, pool.get(tier), pool.tiers[tier])
+        draft = await asyncio.to_thread(refine_on, pool, critique, settings.refiner_tier)
         return Send(settings.topic_drafts, draft)
 
     @service.subscriber(settings.topic_revise)

@@ -14,7 +14,8 @@ from schemas import Critique, Draft, Ledger
 from services.documents.segments import get, outermost, parts, patch, subschema
 from services.inference.budget import BudgetExceeded
 from services.inference.calls import CallResult, constrained_call
-from services.inference.engines.base import Engine, Message
+from services.inference.engines import EnginePool
+from services.inference.engines.base import Engine, Message, SchemaCompileError
 from services.inference.prompts import SegmentAsk, generation_messages, segment_messages
 from services.inference.tiers import Tier
 from services.refiner.context_values import context_choices, untaken
@@ -195,6 +196,20 @@ class _Round:
             if isinstance(result.value, dict) and key in result.value:  # always, when the decoder is constrained
                 output = patch(output, segment.pointer, result.value[key])
         return output
+
+
+# What a round can fail on (a segment schema the decoder refuses, a tier the pool does not know).
+REFINE_FAILURES = (SchemaCompileError, ValueError, KeyError)
+
+
+def failure_reason(exc: Exception) -> str:
+    return f"refinement failed: {exc}"
+
+
+def refine_on(pool: EnginePool, critique: Critique, refiner_tier: str = "") -> Draft:
+    """`refine` on the refiner's own tier when one is set, else on the draft's."""
+    tier = refiner_tier or critique.tier
+    return refine(critique, pool.get(tier), pool.tiers[tier])
 
 
 def refine(critique: Critique, engine: Engine, tier: Tier) -> Draft:

@@ -20,7 +20,7 @@ DECODED_FORMATS = frozenset(
 def relaxed(schema: Any) -> Any:
     if not isinstance(schema, dict):
         return schema
-    out = map_children(schema, lambda _, sub: relaxed(sub), ALL_KEYWORDS)
+    out = map_children(schema, lambda _, sub: relaxed(sub), ALL_KEYWORDS - DROPPED)  # dropped: not walked
     for key in DROPPED & out.keys():
         del out[key]
     if "oneOf" in out:
