@@ -15,8 +15,8 @@ from opentelemetry.trace import SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from pydantic import ValidationError
 
-from schemas import Result, ResultStatus
-from services.runtime.connection import kafka_security
+from schemas import DUPLICATE_ID, ErrorRecord, Result, ResultStatus
+from services.runtime.connection import client_options
 from services.runtime.telemetry import span_exporter
 from services.settings import Settings
 
@@ -68,29 +68,17 @@ def prepare(lines: list[bytes]) -> list[Outgoing]:
     return outgoing
 
 
-def _client_kwargs(settings: Settings) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {"bootstrap_servers": settings.bootstrap_servers}
-    security = kafka_security(settings)
-    if security is not None:
-        kwargs["security_protocol"] = settings.security_protocol
-        kwargs["ssl_context"] = security.ssl_context
-        if settings.sasl_mechanism:
-            kwargs.update(
-                sasl_mechanism=settings.sasl_mechanism,
-                sasl_plain_username=settings.sasl_username,
-                sasl_plain_password=settings.sasl_secret(),
-            )
-    return kwargs
-
-
-async def _results_consumer(settings: Settings, since_ms: int) -> AIOKafkaConsumer:
-    consumer = AIOKafkaConsumer(**_client_kwargs(settings), enable_auto_commit=False, group_id=None)
+async def _answers_consumer(settings: Settings, since_ms: int) -> AIOKafkaConsumer:
+    """Results and error records from `since_ms` on (a refused duplicate id is answered by the latter)."""
+    consumer = AIOKafkaConsumer(**client_options(settings), enable_auto_commit=False, group_id=None)
     await consumer.start()
-    partitions = consumer.partitions_for_topic(settings.topic_results)
-    if not partitions:
-        await consumer.stop()
-        raise RuntimeError(f"topic {settings.topic_results} not found at {settings.bootstrap_servers}")
-    tps = [TopicPartition(settings.topic_results, p) for p in sorted(partitions)]
+    tps = []
+    for topic in (settings.topic_results, settings.topic_errors):
+        partitions = consumer.partitions_for_topic(topic)
+        if not partitions:
+            await consumer.stop()
+            raise RuntimeError(f"topic {topic} not found at {settings.bootstrap_servers}")
+        tps += [TopicPartition(topic, p) for p in sorted(partitions)]
     consumer.assign(tps)
     offsets = await consumer.offsets_for_times({tp: since_ms for tp in tps})
     for tp in tps:
@@ -100,6 +88,23 @@ async def _results_consumer(settings: Settings, since_ms: int) -> AIOKafkaConsum
         else:
             consumer.seek(tp, found.offset)
     return consumer
+
+
+CLOCK_SKEW_MS = 200  # between the client's clock and the services'; an answer cannot precede its request
+
+
+def _answer(is_result: bool, value: bytes | None, pending: set[str]) -> Result | None:
+    """This run's Result for a pending id, or a refusal of its id as a duplicate of an earlier request."""
+    try:
+        if is_result:
+            result = Result.model_validate(orjson.loads(value or b""))
+            return result if result.id in pending else None
+        record = ErrorRecord.model_validate(orjson.loads(value or b""))
+    except (orjson.JSONDecodeError, ValidationError):
+        return None
+    if record.request_id in pending and record.reason.startswith(DUPLICATE_ID):
+        return Result(id=record.request_id, status=ResultStatus.error, error=f"{record.stage}: {record.reason}")
+    return None
 
 
 async def run_batch(
@@ -114,11 +119,12 @@ async def run_batch(
         o.id: Result(id=o.id, status=ResultStatus.error, error=o.local_error) for o in outgoing if o.payload is None
     }
     pending = {o.id for o in outgoing if o.payload is not None}
-    consumer = await _results_consumer(settings, int(time.time() * 1000) - 1000)
-    producer = AIOKafkaProducer(**_client_kwargs(settings), acks="all", max_request_size=4 * settings.max_request_bytes)
+    consumer = await _answers_consumer(settings, int(time.time() * 1000) - 1000)
+    producer = AIOKafkaProducer(**client_options(settings), acks="all", max_request_size=4 * settings.max_request_bytes)
     await producer.start()
     try:
         tracer = client_tracer(settings)
+        since_ms = int(time.time() * 1000) - CLOCK_SKEW_MS
         for o in outgoing:
             if o.payload is None:
                 continue
@@ -141,11 +147,10 @@ async def run_batch(
             batch = await consumer.getmany(timeout_ms=500)
             for records in batch.values():
                 for record in records:
-                    try:
-                        result = Result.model_validate(orjson.loads(record.value))
-                    except (orjson.JSONDecodeError, ValidationError):
-                        continue
-                    if result.id in pending:
+                    if record.timestamp < since_ms:
+                        continue  # an earlier request's answer (offsets_for_times is not exact on every broker)
+                    result = _answer(record.topic == settings.topic_results, record.value, pending)
+                    if result is not None:
                         pending.discard(result.id)
                         results[result.id] = result
                         if on_result:

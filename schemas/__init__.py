@@ -4,12 +4,13 @@ from schemas.classified import Classification, ClassifiedRequest
 from schemas.codec import decode, encode
 from schemas.critique import Critique, Verdict
 from schemas.draft import Confidence, Draft
-from schemas.error import ErrorRecord
+from schemas.error import DUPLICATE_ID, ErrorRecord
 from schemas.ledger import Ledger, LedgerEntry
 from schemas.request import Budget, GenerationRequest
 from schemas.result import Result, ResultStatus
 
 __all__ = [
+    "DUPLICATE_ID",
     "Budget",
     "Classification",
     "ClassifiedRequest",

@@ -1,5 +1,6 @@
 """`GenerationRequest`: what a producer publishes to `refinery.requests`."""
 
+import unicodedata
 from typing import Any
 
 from jsonschema import SchemaError
@@ -10,14 +11,15 @@ from schemas.rules import RuleError, compile_rule
 
 
 class Budget(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     max_tokens: PositiveInt = Field(description="Hard ceiling on tokens (input + output) over all stages.")
     max_cost: float | None = Field(default=None, gt=0, description="Optional ceiling on ledger cost.")
 
 
 class GenerationRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_by_name=True, serialize_by_alias=True)
+    # strict: "400" or true is not a token budget; a producer's type error is reported, not guessed at
+    model_config = ConfigDict(extra="forbid", strict=True, validate_by_name=True, serialize_by_alias=True)
 
     id: str = Field(min_length=1, max_length=256, description="Client-chosen unique id; the Kafka key.")
     prompt: str = Field(min_length=1, description="The task, in natural language.")
@@ -32,8 +34,8 @@ class GenerationRequest(BaseModel):
     @field_validator("prompt")
     @classmethod
     def _prompt_not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("prompt is blank")
+        if not any(unicodedata.category(c)[0] in "LNPS" for c in value):
+            raise ValueError("prompt has no visible character")
         return value
 
     @field_validator("rules")

@@ -54,6 +54,16 @@ def _len(value: Any) -> int:
     return len(value)
 
 
+MAX_ROUND_DIGITS = 20  # round(x, -99999999) builds 10**99999999: minutes of CPU for nothing
+
+
+def round_digits(n: Any) -> int:
+    digits = int(_number(n))
+    if abs(digits) > MAX_ROUND_DIGITS:
+        raise RuleError(f"round() to {digits} digits (at most {MAX_ROUND_DIGITS} either way)")
+    return digits
+
+
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "sum": lambda xs: sum(_numbers(xs)),
     "len": _len,
@@ -61,7 +71,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "min": lambda xs: min(_numbers(xs)),
     "max": lambda xs: max(_numbers(xs)),
     "abs": lambda x: abs(_number(x)),
-    "round": lambda x, n=0: round(_number(x), int(_number(n))),
+    "round": lambda x, n=0: round(_number(x), round_digits(n)),
 }
 
 

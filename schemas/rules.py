@@ -17,7 +17,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from schemas.rule_eval import BINARY, COMPARE, EACH, FUNCTIONS, LITERALS, Evaluator, MissingPath, RuleError
+from schemas.rule_eval import (
+    BINARY,
+    COMPARE,
+    EACH,
+    FUNCTIONS,
+    LITERALS,
+    Evaluator,
+    MissingPath,
+    RuleError,
+    round_digits,
+)
 
 __all__ = ["MissingPath", "Rule", "RuleError", "compile_rule"]
 
@@ -80,6 +90,16 @@ class Rule:
         return True, Evaluator(data).visit(right)
 
 
+def _check_literal_digits(node: ast.AST) -> None:
+    """`round(x, -99999999)` is refused at intake, not when the critic first evaluates it."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "round" and node.args[1:]:
+        try:
+            digits = ast.literal_eval(node.args[1])
+        except ValueError:
+            return  # a path: checked when evaluated
+        round_digits(digits)
+
+
 @lru_cache(maxsize=1024)
 def compile_rule(source: str) -> Rule:
     """Cached: the critic and the refiner compile a request's rules on every round."""
@@ -95,6 +115,7 @@ def compile_rule(source: str) -> Rule:
         raise RuleError(f"rule has more than {MAX_NODES} syntax nodes")
     for node in nodes:
         _check_node(node)
+        _check_literal_digits(node)
     functions = {id(n.func) for n in nodes if isinstance(n, ast.Call)}
     found: list[tuple[int, str]] = []
     for node in nodes:

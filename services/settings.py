@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     topic_revise: str = "refinery.revise"
     topic_results: str = "refinery.results"
     topic_errors: str = "refinery.errors"
+    topic_retry_prefix: str = "refinery.retry."  # + <stage>.<delay>ms: failed records waiting for a retry
+    topic_dlq: str = "refinery.dlq"  # records that failed every retry, with their history in headers
 
     # Requests and the loop
     max_request_bytes: int = 512 * 1024
@@ -42,6 +44,14 @@ class Settings(BaseSettings):
     max_escalations: int = 2
     grounding_threshold: float = 0.7  # cosine to the best context passage for an unmatched string
     dedupe_capacity: int = 100_000
+
+    # Failures
+    retry_delays_ms: list[int] = [1_000, 10_000, 60_000]  # one retry after each (±20 % jitter), then the DLQ
+    message_timeout_s: float = 900.0  # a record's work past this is a failure (retried, then dead-lettered)
+    error_payloads: Literal["redacted", "preview"] = "redacted"  # preview: the payload's first 2 KiB
+    # At start-up, create missing topics and read which requests have a Result (exactly one Result per id
+    # across restarts). Off only for in-memory test brokers, which have no admin API or topic to read.
+    read_broker_state: bool = True
 
     # Router (classifier)
     router_model: Path = REPO_ROOT / "models" / "router.onnx"  # built by `make train`
@@ -78,6 +88,9 @@ class Settings(BaseSettings):
 
     def generate_topic(self, tier: str) -> str:
         return f"{self.topic_generate_prefix}{tier}"
+
+    def retry_topic(self, stage: str, delay_ms: int) -> str:
+        return f"{self.topic_retry_prefix}{stage}.{delay_ms}ms"
 
     def group(self, service: str) -> str:
         return f"{self.group_prefix}-{service}"

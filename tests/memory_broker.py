@@ -8,10 +8,12 @@ import orjson
 from faststream import FastStream, TestApp
 from faststream.kafka import KafkaBroker, TestKafkaBroker
 
-from services.runtime.service import raw_bytes
+from services.runtime.inbound import Inbound, one_record
 from services.settings import Settings
 
-SETTINGS = Settings(otel_exporter="none", health_port=0, metrics_port=0)
+SETTINGS = Settings(
+    otel_exporter="none", health_port=0, metrics_port=0, read_broker_state=False, retry_delays_ms=[1, 2]
+)
 WATCHED = (SETTINGS.topic_drafts, SETTINGS.topic_revise, SETTINGS.topic_results, SETTINGS.topic_errors)
 
 
@@ -20,6 +22,7 @@ class Outbox(defaultdict[str, list[dict[str, Any]]]):
 
     def __init__(self) -> None:
         super().__init__(list)
+        self.headers: defaultdict[str, list[dict[str, str]]] = defaultdict(list)
 
     def only(self, topic: str) -> dict[str, Any]:
         assert len(self[topic]) == 1, f"{topic}: {self[topic]}"
@@ -27,18 +30,19 @@ class Outbox(defaultdict[str, list[dict[str, Any]]]):
 
 
 def _sink(outbox: Outbox, topic: str):
-    async def sink(body: bytes) -> None:
+    async def sink(record: Inbound) -> None:
         try:
-            outbox[topic].append(orjson.loads(body))
+            outbox[topic].append(orjson.loads(record.body))
         except orjson.JSONDecodeError:  # what a test itself sent to a watched topic
-            outbox[topic].append({"raw": body})
+            outbox[topic].append({"raw": record.body})
+        outbox.headers[topic].append(record.headers)
 
     return sink
 
 
 def watch(broker: KafkaBroker, topics: tuple[str, ...], outbox: Outbox) -> None:
     for topic in topics:
-        broker.subscriber(topic, decoder=raw_bytes, group_id=f"test-sink-{topic}")(_sink(outbox, topic))
+        broker.subscriber(topic, decoder=one_record, group_id=f"test-sink-{topic}")(_sink(outbox, topic))
 
 
 @asynccontextmanager

@@ -28,12 +28,12 @@ class Stack:
     broker: subprocess.Popen[bytes] | None = None
     services: dict[str, list[subprocess.Popen[bytes]]] = field(default_factory=dict)
 
-    def _env(self, name: str) -> dict[str, str]:
+    def _env(self, name: str, variant: str) -> dict[str, str]:
         return {
             **os.environ,
             **SERVICE_ENV.get(name, {}),
             **self.env,
-            **self.service_env.get(name, {}),
+            **self.service_env.get(variant, {}),
             "REFINERY_BOOTSTRAP_SERVERS": self.bootstrap or "",
         }
 
@@ -56,12 +56,13 @@ class Stack:
             if k.startswith(prefix) and k != "REFINERY_BOOTSTRAP_SERVERS"
         }
 
-    def start_service(self, name: str) -> subprocess.Popen[bytes]:
+    def start_service(self, name: str, variant: str | None = None) -> subprocess.Popen[bytes]:
+        """`variant` names the `service_env` entry to use (default: `name`), e.g. a generator for one tier."""
         index = len(self.services.get(name, []))
-        log = (self.workdir / "logs" / f"{name}-{index}.log").open("ab")
+        log = (self.workdir / "logs" / f"{variant or name}-{index}.log").open("ab")
         process = subprocess.Popen(
             [sys.executable, "-m", "services", name],
-            env=self._env(name),
+            env=self._env(name, variant or name),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -1,22 +1,25 @@
 """Classifier service: `refinery.requests` → validate → route (ONNX, batched) → `refinery.generate.<tier>`.
 
 Records are consumed in batches (REFINERY_CLASSIFIER_BATCH_MAX / _TIMEOUT_MS); every valid request of a
-batch goes through one model call. Each record keeps its own trace (see `hop_tracing.record_span`).
-The router model is loaded at start-up: a missing or corrupt file stops the service with a clear error.
+batch goes through one model call. Each record keeps its own trace (see `hop_tracing.record_span`) and
+gets its own answer: a failure in one record (or in the batch's model call) is retried for the records
+it hit, never dropping their neighbours. The router model is loaded at start-up: a missing or corrupt
+file stops the service with a clear error.
 """
 
-import hashlib
 import logging
 
 from faststream import FastStream
 
-from schemas import GenerationRequest
-from services.classifier.intake import RequestRejected, parse_request
+from schemas import ClassifiedRequest, GenerationRequest
+from services.classifier.intake import RequestRejected
 from services.classifier.model import RouterModel
-from services.classifier.router import Router, check_forced_tier
+from services.classifier.router import Router
+from services.classifier.screening import Screened, ScreenFailed, screen
 from services.inference.tiers import load_tiers
 from services.runtime.bus import now_ms
 from services.runtime.hop_tracing import record_span
+from services.runtime.inbound import Inbound
 from services.runtime.metrics import instruments
 from services.runtime.service import Service, create_service
 from services.settings import Settings
@@ -24,25 +27,37 @@ from services.settings import Settings
 log = logging.getLogger("refinery.classifier")
 
 
-def screen(body: bytes, service: Service, router: Router) -> GenerationRequest | RequestRejected | str:
-    """A valid new request, its rejection, or a note on a redelivery (no side effects: nothing sent yet)."""
-    try:
-        request = parse_request(body, service.settings.max_request_bytes)
-        check_forced_tier(request, router.tiers)
-    except RequestRejected as rejected:
-        return rejected
-    fingerprint = hashlib.sha256(body).hexdigest()
-    first_seen = service.seen.check(f"{request.id}:classifier", fingerprint)
-    if first_seen is None:
-        return request
-    if first_seen != fingerprint:
-        return RequestRejected(
-            "duplicate request id with a different payload; the first request stands",
-            request.id,
-            request.metadata,
-            emit_result=False,
+async def answer(
+    service: Service, record: Inbound, outcome: Screened, routed: dict[str, ClassifiedRequest], received: int
+) -> None:
+    settings, bus = service.settings, service.bus
+    if isinstance(outcome, str):
+        log.info(outcome)
+    elif isinstance(outcome, RequestRejected):
+        await bus.fail(
+            outcome.reason,
+            request_id=outcome.request_id,
+            payload=record.body,
+            metadata=outcome.metadata,
+            received_at_ms=received,
+            emit_result=outcome.emit_result,
         )
-    return f"request {request.id} redelivered; already routed"
+    else:
+        message = routed[outcome.id]
+        await bus.send(settings.generate_topic(message.tier), message, outcome.id)
+
+
+async def retry(service: Service, record: Inbound, outcome: Screened, error: str) -> None:
+    request_id = outcome.id if isinstance(outcome, GenerationRequest) else getattr(outcome, "request_id", None)
+    if request_id is not None:
+        service.seen.forget(f"{request_id}:classifier")  # the retry must route it
+
+    async def dead(reason: str, attempts: int) -> None:
+        await service.bus.fail(
+            f"classifier failed: {reason}", request_id=request_id, payload=record.body, attempts=attempts
+        )
+
+    await service.retrier.failed(record, error, dead)
 
 
 def create_app(settings: Settings | None = None) -> FastStream:
@@ -50,7 +65,7 @@ def create_app(settings: Settings | None = None) -> FastStream:
     settings = service.settings
     loaded: dict[str, Router] = {}
 
-    @service.app.on_startup
+    @service.on_startup
     def load_router() -> None:
         tiers = load_tiers(settings.tiers_file)
         model = RouterModel(settings.router_model, list(tiers))
@@ -61,32 +76,30 @@ def create_app(settings: Settings | None = None) -> FastStream:
     @service.batch_subscriber(
         settings.topic_requests, settings.classifier_batch_max, settings.classifier_batch_timeout_ms
     )
-    async def on_requests(records: list[tuple[bytes, dict[str, str]]]) -> None:
+    async def on_requests(records: list[Inbound]) -> None:
         router = loaded["router"]
         received = now_ms()
         instruments().requests.add(len(records))
-        screened = [screen(body, service, router) for body, _ in records]
+        screened = [screen(record.body, service, router) for record in records]
         valid = [s for s in screened if isinstance(s, GenerationRequest)]
-        routed = {m.request.id: m for m in router.classify(valid, received)}
-        for (body, headers), outcome in zip(records, screened, strict=True):
-            attributes = {"refinery.classifier.batch_size": len(records)}
-            with record_span(headers, settings.topic_requests, attributes) as span:
-                if isinstance(outcome, str):
-                    log.info(outcome)
-                elif isinstance(outcome, RequestRejected):
-                    await service.bus.fail(
-                        outcome.reason,
-                        request_id=outcome.request_id,
-                        payload=body,
-                        metadata=outcome.metadata,
-                        received_at_ms=received,
-                        emit_result=outcome.emit_result,
-                    )
-                else:
-                    message = routed[outcome.id]
-                    span.set_attribute("refinery.request_id", outcome.id)
-                    span.set_attribute("refinery.tier", message.tier)
-                    span.set_attribute("refinery.complexity", message.classification.complexity)
-                    await service.bus.send(settings.generate_topic(message.tier), message, outcome.id)
+        try:
+            routed = {m.request.id: m for m in router.classify(valid, received)}
+            batch_error = None
+        except Exception as exc:
+            log.exception("routing a batch of %d failed", len(valid))
+            routed, batch_error = {}, f"routing failed: {type(exc).__name__}: {exc}"
+        for record, outcome in zip(records, screened, strict=True):
+            with record_span(record.headers, settings.topic_requests, {"refinery.classifier.batch_size": len(records)}):
+                failure = outcome.error if isinstance(outcome, ScreenFailed) else None
+                if isinstance(outcome, GenerationRequest) and outcome.id not in routed:
+                    failure = batch_error or "not routed"
+                if failure is None:
+                    try:
+                        await answer(service, record, outcome, routed, received)
+                    except Exception as exc:
+                        log.exception("answering a request failed")
+                        failure = f"{type(exc).__name__}: {exc}"
+                if failure is not None:
+                    await retry(service, record, outcome, failure)
 
     return service.app

@@ -6,6 +6,7 @@ import orjson
 from pydantic import ValidationError
 
 from schemas import GenerationRequest
+from services.classifier.limits import schema_problems, too_deep
 from services.classifier.satisfiable import unsatisfiable_reasons
 
 
@@ -43,10 +44,14 @@ def parse_request(raw: bytes, max_bytes: int) -> GenerationRequest:
     metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
     if len(raw) > max_bytes:
         raise RequestRejected(f"payload of {len(raw)} bytes exceeds the {max_bytes}-byte limit", request_id, metadata)
+    if problem := too_deep(data):
+        raise RequestRejected(problem, request_id, {})  # its metadata may be what is too deep to pass on
     try:
         request = GenerationRequest.model_validate(data)
     except ValidationError as exc:
         raise RequestRejected(_summarise(exc), request_id, metadata) from None
+    if problems := schema_problems(request.json_schema):
+        raise RequestRejected("schema too costly to serve: " + "; ".join(problems), request_id, metadata)
     if problems := unsatisfiable_reasons(request.json_schema):
         raise RequestRejected("unsatisfiable schema: " + "; ".join(problems), request_id, metadata)
     return request

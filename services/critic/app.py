@@ -1,5 +1,6 @@
 """Critic service: `refinery.drafts` → verdicts → `refinery.results` or `refinery.revise`."""
 
+import asyncio
 from collections import Counter
 
 from faststream import FastStream
@@ -14,6 +15,7 @@ from services.critic.verifier import ConfidenceVerifier
 from services.inference.budget import remaining_tokens
 from services.inference.tiers import load_tiers
 from services.runtime.handler import Outcome, Send, StageEdge
+from services.runtime.inbound import Inbound
 from services.runtime.metrics import instruments
 from services.runtime.service import create_service
 from services.settings import Settings
@@ -42,13 +44,14 @@ def create_app(settings: Settings | None = None, grounding: GroundingChecker | N
     escalation = Escalation(tuple(tiers), settings.max_escalations) if settings.escalation else None
     loaded: dict[str, GroundingChecker | None] = {"grounding": grounding}
 
-    @service.app.on_startup
+    @service.on_startup
     def load_models() -> None:
         if loaded["grounding"] is None:
             loaded["grounding"] = GroundingChecker(SentenceEncoder(threads=1), settings.grounding_threshold)
 
     async def check(draft: Draft) -> Outcome:
-        checked = review(draft, loaded["grounding"], settings.max_rounds, verifier, escalation)
+        # In a thread, so the per-record time limit holds and one slow review does not hold the loop.
+        checked = await asyncio.to_thread(review, draft, loaded["grounding"], settings.max_rounds, verifier, escalation)
         _observe(checked)
         decision = checked.decision
         if decision.escalate is not None:
@@ -56,7 +59,7 @@ def create_app(settings: Settings | None = None, grounding: GroundingChecker | N
         return decision.result if decision.result is not None else Send(settings.topic_revise, decision.critique)
 
     @service.subscriber(settings.topic_drafts)
-    async def on_draft(body: bytes) -> None:
-        await edge.handle(body, check)
+    async def on_draft(record: Inbound) -> None:
+        await edge.handle(record, check)
 
     return service.app

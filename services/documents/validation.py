@@ -11,6 +11,8 @@ from jsonschema import FormatChecker, ValidationError
 from jsonschema.protocols import Validator
 from jsonschema.validators import extend, validator_for
 
+from services.documents import patterns
+
 FORMAT_CHECKER = FormatChecker()
 # jsonschema's own "email" check only looks for an "@"; require local@domain.tld.
 EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
@@ -31,9 +33,25 @@ def _multiple_of(validator: Validator, step: Any, instance: Any, schema: Any) ->
         yield ValidationError(f"{instance!r} is not a multiple of {step}")
 
 
+def _pattern(validator: Validator, pattern: Any, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    """`pattern` on RE2 (linear time): a request's regex cannot stall the critic (ReDoS)."""
+    if validator.is_type(instance, "string") and isinstance(pattern, str) and not patterns.search(pattern, instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _pattern_properties(validator: Validator, by_pattern: Any, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    if not validator.is_type(instance, "object") or not isinstance(by_pattern, dict):
+        return
+    for pattern, subschema in by_pattern.items():
+        for key, value in instance.items():
+            if patterns.search(pattern, key):
+                yield from validator.descend(value, subschema, path=key, schema_path=pattern)
+
+
 @cache
 def _with_decimal_multiples(cls: type[Validator]) -> type[Validator]:
-    return extend(cls, {"multipleOf": _multiple_of})
+    """The draft's own validator with exact decimal `multipleOf` and RE2 patterns."""
+    return extend(cls, {"multipleOf": _multiple_of, "pattern": _pattern, "patternProperties": _pattern_properties})
 
 
 @lru_cache(maxsize=512)

@@ -13,6 +13,7 @@ from services.inference.engines import EnginePool
 from services.inference.tiers import load_tiers
 from services.runtime.handler import Outcome, Send, StageEdge
 from services.runtime.hop_tracing import record_span
+from services.runtime.inbound import Inbound
 from services.runtime.service import Service, create_service
 from services.settings import Settings
 
@@ -33,12 +34,12 @@ def _subscribe_tier(service: Service, edge: StageEdge, pool: EnginePool, tier_na
         outcome = await asyncio.to_thread(first_draft, message, pool.get(message.tier), pool.tiers[message.tier])
         return Send(settings.topic_drafts, outcome) if isinstance(outcome, Draft) else outcome
 
-    async def handle_batch(records: list[tuple[bytes, dict[str, str]]]) -> None:
-        async def one(body: bytes, headers: dict[str, str]) -> None:
-            with record_span(headers, topic, {"refinery.generator.batch_size": len(records)}):
-                await edge.handle(body, draft)
+    async def handle_batch(records: list[Inbound]) -> None:
+        async def one(record: Inbound) -> None:
+            with record_span(record.headers, topic, {"refinery.generator.batch_size": len(records)}):
+                await edge.handle(record, draft)
 
-        await asyncio.gather(*(one(body, headers) for body, headers in records))
+        await asyncio.gather(*(one(record) for record in records))
 
     tier = pool.tiers[tier_name]
     group = f"generator-{tier_name}"
@@ -54,7 +55,7 @@ def create_app(settings: Settings | None = None, engines: EnginePool | None = No
     served = served_tiers(settings, list(pool.tiers))
     edge = StageEdge(service, ClassifiedRequest, expected=REQUEST_FAILURES, explain=failure_reason)
 
-    @service.app.on_startup
+    @service.on_startup
     def load_models() -> None:
         for name in served:
             pool.get(name)

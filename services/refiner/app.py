@@ -9,6 +9,7 @@ from services.inference.engines import EnginePool
 from services.inference.tiers import load_tiers
 from services.refiner.rounds import REFINE_FAILURES, failure_reason, refine_on
 from services.runtime.handler import Outcome, Send, StageEdge
+from services.runtime.inbound import Inbound
 from services.runtime.service import create_service
 from services.settings import Settings
 
@@ -20,7 +21,7 @@ def create_app(settings: Settings | None = None, engines: EnginePool | None = No
     pool = engines or EnginePool(load_tiers(settings.tiers_file), settings)
     edge = StageEdge(service, Critique, expected=REFINE_FAILURES, explain=failure_reason)
 
-    @service.app.on_startup
+    @service.on_startup
     def load_models() -> None:
         if settings.refiner_tier:
             pool.get(settings.refiner_tier)
@@ -30,7 +31,7 @@ def create_app(settings: Settings | None = None, engines: EnginePool | None = No
         return Send(settings.topic_drafts, draft)
 
     @service.subscriber(settings.topic_revise)
-    async def on_critique(body: bytes) -> None:
-        await edge.handle(body, revise)
+    async def on_critique(record: Inbound) -> None:
+        await edge.handle(record, revise)
 
     return service.app

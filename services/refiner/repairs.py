@@ -2,13 +2,13 @@
 ungrounded optional values (values the context settles: context_values.py)."""
 
 import copy
-import re
 from typing import Any
 
 import jsonpointer
 
 from schemas import GenerationRequest, Verdict
 from schemas.rules import MissingPath, Rule, RuleError, compile_rule
+from services.documents import patterns
 from services.documents.segments import get, join, parts, patch, subschema
 from services.documents.validation import validator
 
@@ -18,7 +18,7 @@ MISSING = object()
 def _allowed(schema: dict[str, Any], key: str) -> bool:
     if key in (schema.get("properties") or {}):
         return True
-    return any(re.search(pattern, key) for pattern in (schema.get("patternProperties") or {}))
+    return any(patterns.search(pattern, key) for pattern in (schema.get("patternProperties") or {}))
 
 
 def drop_extra_properties(output: Any, schema: dict[str, Any], pointer: str) -> bool:

@@ -1,6 +1,7 @@
 """Kafka connection from settings: TLS and SASL, and the broker factory every service uses."""
 
 import ssl
+from typing import Any
 
 from faststream.kafka import KafkaBroker
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
@@ -37,6 +38,22 @@ def kafka_security(settings: Settings) -> BaseSecurity | None:
     if context is not None:
         return BaseSecurity(ssl_context=context, use_ssl=True)
     return None
+
+
+def client_options(settings: Settings) -> dict[str, Any]:
+    """The same connection for plain aiokafka clients (the Result gate, the CLI's producer and consumer)."""
+    options: dict[str, Any] = {"bootstrap_servers": settings.bootstrap_servers}
+    security = kafka_security(settings)
+    if security is not None:
+        options["security_protocol"] = settings.security_protocol
+        options["ssl_context"] = security.ssl_context
+        if settings.sasl_mechanism:
+            options.update(
+                sasl_mechanism=settings.sasl_mechanism,
+                sasl_plain_username=settings.sasl_username,
+                sasl_plain_password=settings.sasl_secret(),
+            )
+    return options
 
 
 def make_broker(

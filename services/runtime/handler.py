@@ -1,10 +1,16 @@
-"""The one handler edge of the generator, critic and refiner: decode → skip a redelivery → work → publish.
+"""The one handler edge of the generator, critic and refiner: decode → skip → work → publish.
 
-A stage's work is a pure function of the decoded message that returns what to publish: a Result (the
-request is finished) or a `Send` (the next topic). Whatever the work raises becomes an error record and
-an `error` Result for that request, never a silent drop: `expected` failures (a schema the decoder
-refuses, say) are logged as such, anything else with its traceback."""
+A stage's work is a function of the decoded message that returns what to publish: a Result (the request
+is finished) or a `Send` (the next topic). Every record gets an answer:
+- undecodable, or past its request's `deadline_ms` → error record (+ `error` Result) at once;
+- already answered (the request has a Result, or this process did this step) → skipped, costing nothing;
+- the work raises an `expected` failure (the request cannot be served: a schema the decoder refuses) →
+  error record + `error` Result at once, with the stage's own reason;
+- anything else (a model call that fails, a timeout past `message_timeout_s`, a bug, a broker error
+  while publishing) may pass: the record is retried with backoff and, after the last retry,
+  dead-lettered with its history and answered with an `error` Result (`retry.py`)."""
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -14,6 +20,9 @@ from pydantic import BaseModel, ValidationError
 
 from schemas import Result, decode
 from schemas.classified import Envelope
+from services.runtime.bus import now_ms
+from services.runtime.inbound import Inbound
+from services.runtime.metrics import instruments
 from services.runtime.service import Service
 
 log = logging.getLogger("refinery.handler")
@@ -30,8 +39,18 @@ Outcome = Result | Send
 Work = Callable[[M], Awaitable[Outcome]]
 
 
-def _unexpected(exc: Exception) -> str:
+def unexpected(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):
+        return "timed out"
     return f"{type(exc).__name__}: {exc}"
+
+
+def past_deadline(message: Envelope) -> str | None:
+    deadline = message.request.deadline_ms
+    if deadline is None or message.received_at_ms is None:
+        return None
+    late = now_ms() - message.received_at_ms - deadline
+    return f"deadline: the request's {deadline} ms deadline passed {late} ms ago" if late > 0 else None
 
 
 @dataclass(frozen=True)
@@ -39,35 +58,44 @@ class StageEdge:
     service: Service
     contract: type[Envelope]
     expected: tuple[type[Exception], ...] = ()
-    explain: Callable[[Exception], str] = _unexpected  # the reason an expected failure is reported with
+    explain: Callable[[Exception], str] = unexpected  # the reason an expected failure is reported with
 
     def dedupe_key(self, message: Envelope) -> str:
         """One key per request, tier and round: an escalated request is new work for its new tier."""
         return f"{message.request.id}:{self.service.name}:{message.tier}:{getattr(message, 'round', 0)}"
 
-    async def handle(self, body: bytes, work: Work) -> None:
+    async def handle(self, record: Inbound, work: Work) -> None:
         service = self.service
         try:
-            message = decode(self.contract, body)
+            message = decode(self.contract, record.body)
         except (ValueError, ValidationError) as exc:
             label = self.contract.__name__
-            await service.bus.fail(f"undecodable {label}: {exc}", request_id=None, payload=body)
+            await service.bus.fail(f"undecodable {label}: {exc}", request_id=None, payload=record.body)
+            return
+        if message.request.id in service.finished:
+            log.info("%s: %s already has a Result; skipped", service.name, message.request.id)
+            instruments().duplicates.add(1, {"refinery.stage": service.name})
+            return
+        if late := past_deadline(message):
+            await service.bus.fail_envelope(late, message, record.body)
             return
         key = self.dedupe_key(message)
         if service.seen.check(key) is not None:
             log.info("%s: %s redelivered; skipped", service.name, key)
             return
         try:
-            outcome = await work(message)
+            outcome = await asyncio.wait_for(work(message), service.settings.message_timeout_s)
+            await self.publish(outcome, message)
+        except self.expected as exc:
+            await service.bus.fail_envelope(self.explain(exc), message, record.body)
         except Exception as exc:
-            expected = isinstance(exc, self.expected)
-            if not expected:
-                log.exception("%s: %s failed", service.name, key)
-            service.seen.forget(key)  # a redelivery may try again; the error Result below stands meanwhile
-            reason = self.explain(exc) if expected else f"{service.name} failed: {_unexpected(exc)}"
-            await service.bus.fail_envelope(reason, message, body)
-            return
-        await self.publish(outcome, message)
+            log.exception("%s: %s failed", service.name, key)
+            service.seen.forget(key)  # the retry must be able to do the work
+
+            async def dead(reason: str, attempts: int) -> None:
+                await service.bus.fail_envelope(f"{service.name} failed: {reason}", message, record.body, attempts)
+
+            await service.retrier.failed(record, unexpected(exc), dead)
 
     async def publish(self, outcome: Outcome, message: Envelope) -> None:
         if isinstance(outcome, Result):

@@ -1,5 +1,5 @@
 """Refinery's own outcome metrics: requests taken in, Results by status, tokens and cost per stage, latency,
-critic failures, refinement rounds (model-call metrics are in services/inference/spans.py)."""
+critic failures, refinement rounds, retries and dead letters per stage (model-call metrics: inference/spans.py)."""
 
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,6 +20,9 @@ class Instruments:
     latency: Histogram
     critic_failures: Counter
     refine_rounds: Histogram
+    retries: Counter
+    dead_letters: Counter
+    duplicates: Counter
 
 
 @lru_cache
@@ -39,6 +42,13 @@ def instruments() -> Instruments:
             unit="{round}",
             description="Refinement rounds per finished request",
             explicit_bucket_boundaries_advisory=[0, 1, 2, 3, 4, 5],
+        ),
+        retries=meter.create_counter("refinery.retries", unit="{record}", description="Records sent to a retry"),
+        dead_letters=meter.create_counter(
+            "refinery.dead_letters", unit="{record}", description="Records dead-lettered after their last retry"
+        ),
+        duplicates=meter.create_counter(
+            "refinery.duplicates", unit="{record}", description="Work or Results skipped: the request had a Result"
         ),
     )
 

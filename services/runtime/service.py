@@ -1,12 +1,15 @@
 """The edge every service shares: settings, tracing, broker, a typed Bus and at-least-once subscribers.
 
-Subscribers commit offsets only after the handler returns (AckPolicy.ACK), i.e. after it has published
-its output: a worker killed mid-request leaves the offset uncommitted and another group member redoes it.
-Handlers catch their own failures and turn them into error records, so a poison message never loops.
-"""
+Subscribers commit offsets only after the handler returns, i.e. after it has published its output: a
+worker killed mid-request leaves the offset uncommitted and another group member redoes it. Handlers
+answer every record themselves (a Result, an error record, or a retry); should a handler still raise
+(the broker is gone, so not even a retry can be published), the record is not committed but sought
+back and delivered again (NACK_ON_ERROR), never dropped. Every service also forwards its own retries
+(`retry.py`) and knows which requests already have a Result (`finished.py`)."""
 
+import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from faststream import AckPolicy, FastStream
@@ -15,19 +18,13 @@ from faststream.kafka import KafkaBroker
 from services.runtime.bus import Bus
 from services.runtime.connection import make_broker
 from services.runtime.dedupe import SeenKeys
+from services.runtime.finished import FinishedIds
 from services.runtime.health import HealthServer
+from services.runtime.inbound import Inbound, one_record, record_batch, safe_parser
+from services.runtime.retry import Retrier
 from services.runtime.telemetry import setup_telemetry, shutdown_telemetry
+from services.runtime.topics import create_topics
 from services.settings import Settings, get_settings
-
-
-async def raw_bytes(message: Any) -> bytes:
-    """Decoder that hands handlers the untouched payload; they validate it themselves."""
-    return message.body
-
-
-async def raw_batch(message: Any) -> list[tuple[bytes, dict[str, str]]]:
-    """Batch decoder: each record's untouched payload with its headers (for its own trace context)."""
-    return list(zip(message.body, message.batch_headers or [message.headers] * len(message.body), strict=True))
 
 
 @dataclass
@@ -38,31 +35,62 @@ class Service:
     bus: Bus
     app: FastStream
     seen: SeenKeys
+    retrier: Retrier
+    startup_hooks: list[Callable[[], Any]] = field(default_factory=list)
+
+    def on_startup(self, hook: Callable[[], Any]) -> Callable[[], Any]:
+        """Decorator: run `hook` (load a model) at start-up, before the broker state is read, so a broken
+        model file fails the pod first."""
+        self.startup_hooks.append(hook)
+        return hook
+
+    async def start_up(self) -> None:
+        for hook in self.startup_hooks:
+            if inspect.isawaitable(outcome := hook()):
+                await outcome
+        if self.settings.read_broker_state:  # before any subscriber takes work
+            await create_topics(self.settings)
+            await self.finished.start()
+
+    @property
+    def finished(self) -> FinishedIds:
+        return self.bus.finished
 
     def _consumer_options(self, group: str | None) -> dict[str, Any]:
         """At-least-once: commit after the handler; a slow model call must not cost the group membership."""
         return {
             "group_id": self.settings.group(group or self.name),
             "auto_offset_reset": self.settings.auto_offset_reset,
-            "ack_policy": AckPolicy.ACK,
+            "ack_policy": AckPolicy.NACK_ON_ERROR,
             "max_poll_interval_ms": 15 * 60 * 1000,
+            "parser": safe_parser,
         }
 
     def subscriber(self, *topics: str, group: str | None = None) -> Callable[..., Any]:
-        return self.broker.subscriber(*topics, decoder=raw_bytes, **self._consumer_options(group))
+        """Handlers get one `Inbound` record."""
+        return self.broker.subscriber(*topics, decoder=one_record, **self._consumer_options(group))
 
     def batch_subscriber(
         self, topic: str, max_records: int, timeout_ms: int, group: str | None = None
     ) -> Callable[..., Any]:
-        """Up to `max_records` records per call, waiting at most `timeout_ms`; committed after the handler."""
+        """Handlers get up to `max_records` `Inbound` records, waiting at most `timeout_ms`."""
         return self.broker.subscriber(
             topic,
-            decoder=raw_batch,
+            decoder=record_batch,
             batch=True,
             max_records=max_records,
             batch_timeout_ms=timeout_ms,
             **self._consumer_options(group),
         )
+
+    def forward_retries(self) -> None:
+        """One forwarder per delay topic, so a long delay never holds up a short one."""
+        for delay_ms, topic in zip(self.settings.retry_delays_ms, self.retrier.topics(), strict=True):
+
+            async def forward(record: Inbound) -> None:
+                await self.retrier.forward(record)
+
+            self.subscriber(topic, group=f"{self.name}-retry-{delay_ms}ms")(forward)
 
 
 def create_service(name: str, settings: Settings | None = None) -> Service:
@@ -71,14 +99,20 @@ def create_service(name: str, settings: Settings | None = None) -> Service:
     broker = make_broker(settings, name, tracer_provider, meter_provider)
     app = FastStream(broker)
     health = HealthServer(broker, settings.health_host, settings.health_port)
+    finished = FinishedIds(settings, settings.dedupe_capacity)
+    app.after_shutdown(finished.stop)
     app.after_startup(health.start)
     app.on_shutdown(health.stop)
     app.after_shutdown(shutdown_telemetry)  # flush spans and metrics once the last message is committed
-    return Service(
+    service = Service(
         name=name,
         settings=settings,
         broker=broker,
-        bus=Bus(broker, settings, name),
+        bus=Bus(broker, settings, name, finished),
         app=app,
         seen=SeenKeys(settings.dedupe_capacity),
+        retrier=Retrier(broker, settings, name),
     )
+    app.on_startup(service.start_up)
+    service.forward_retries()
+    return service

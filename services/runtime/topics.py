@@ -5,9 +5,11 @@ import asyncio
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from services.inference.tiers import load_tiers
+from services.runtime.connection import client_options
 from services.settings import Settings
 
 TOPIC_EXISTS = 36
+STAGES = ("classifier", "generator", "critic", "refiner")
 
 
 def topic_names(settings: Settings) -> list[str]:
@@ -19,12 +21,14 @@ def topic_names(settings: Settings) -> list[str]:
         settings.topic_revise,
         settings.topic_results,
         settings.topic_errors,
+        settings.topic_dlq,
+        *(settings.retry_topic(stage, delay) for stage in STAGES for delay in settings.retry_delays_ms),
     ]
 
 
 async def create_topics(settings: Settings) -> list[str]:
     """Create Refinery's topics; existing ones are left alone. Returns the names created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    admin = AIOKafkaAdminClient(**client_options(settings))
     await admin.start()
     try:
         topics = [NewTopic(name, settings.partitions, 1) for name in topic_names(settings)]

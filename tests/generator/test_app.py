@@ -6,7 +6,7 @@ from schemas import ClassifiedRequest, GenerationRequest, encode
 from services.generator.app import create_app
 from services.inference.engines.base import SchemaCompileError
 from tests.conftest import make_request
-from tests.memory_broker import SETTINGS, running
+from tests.memory_broker import SETTINGS, WATCHED, running
 from tests.stub_engine import StubEngine, stub_pool
 
 TOPIC = SETTINGS.generate_topic("small")
@@ -46,14 +46,37 @@ async def test_bad_json_is_an_error_record_without_a_result() -> None:
     assert not outbox[SETTINGS.topic_results]
 
 
-async def test_an_engine_failure_answers_the_request_with_an_error() -> None:
+async def test_an_engine_failing_every_retry_is_dead_lettered_and_answered_with_an_error() -> None:
     engine = StubEngine(RuntimeError("CUDA out of memory"))
-    async with running(create_app(SETTINGS, stub_pool(engine))) as (broker, outbox):
-        await broker.publish(classified(), TOPIC)
+    async with running(create_app(SETTINGS, stub_pool(engine)), (*WATCHED, SETTINGS.topic_dlq)) as (broker, outbox):
+        await broker.publish(classified(), TOPIC, key=b"r-1")
+    assert len(engine.calls) == 3  # the first try and one retry after each of the two delays
     result = outbox.only(SETTINGS.topic_results)
     assert result["status"] == "error" and result["id"] == "r-1"
-    assert result["error"] == "generator: generator failed: RuntimeError: CUDA out of memory"
-    assert outbox.only(SETTINGS.topic_errors)["request_id"] == "r-1"
+    assert result["error"] == (
+        "generator: generator failed: dead-lettered after 3 attempts: RuntimeError: CUDA out of memory"
+    )
+    record = outbox.only(SETTINGS.topic_errors)
+    assert record["request_id"] == "r-1" and record["attempts"] == 3 and record["payload"] == ""
+    [letter_headers] = outbox.headers[SETTINGS.topic_dlq]
+    history = orjson.loads(letter_headers["refinery-history"])
+    assert [h["attempt"] for h in history] == [1, 2, 3] and letter_headers["refinery-origin"] == TOPIC
+
+
+async def test_a_failure_that_passes_is_retried_to_a_draft() -> None:
+    engine = StubEngine(TimeoutError(), '{"greeting": "hello"}')
+    async with running(create_app(SETTINGS, stub_pool(engine))) as (broker, outbox):
+        await broker.publish(classified(), TOPIC, key=b"r-1")
+    assert outbox.only(SETTINGS.topic_drafts)["output"] == {"greeting": "hello"}
+    assert not outbox[SETTINGS.topic_results] and not outbox[SETTINGS.topic_errors]
+
+
+async def test_a_request_past_its_deadline_ends_without_a_model_call() -> None:
+    engine = StubEngine('{"greeting": "hello"}')
+    async with running(create_app(SETTINGS, stub_pool(engine))) as (broker, outbox):
+        await broker.publish(classified(deadline_ms=1000), TOPIC)  # received at 1 ms after the epoch
+    result = outbox.only(SETTINGS.topic_results)
+    assert result["status"] == "error" and "deadline" in result["error"] and not engine.calls
 
 
 async def test_a_schema_the_decoder_refuses_is_an_error_naming_it() -> None:

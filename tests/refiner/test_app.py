@@ -48,11 +48,12 @@ async def test_a_redelivered_critique_is_refined_once() -> None:
     assert len(outbox[SETTINGS.topic_drafts]) == 1 and len(engine.calls) == 1
 
 
-async def test_an_engine_failure_answers_the_request_with_an_error() -> None:
+async def test_an_engine_failing_every_retry_answers_the_request_with_an_error() -> None:
     async with running(create_app(SETTINGS, stub_pool(StubEngine(OSError("model file gone"))))) as (broker, outbox):
         await broker.publish(critique(), SETTINGS.topic_revise)
     result = outbox.only(SETTINGS.topic_results)
-    assert result["status"] == "error" and result["error"] == "refiner: refiner failed: OSError: model file gone"
+    assert result["status"] == "error"
+    assert result["error"] == "refiner: refiner failed: dead-lettered after 3 attempts: OSError: model file gone"
 
 
 async def test_a_budget_that_cannot_cover_the_call_leaves_the_draft_as_it_was() -> None:

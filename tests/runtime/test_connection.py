@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
-from refinery.client import _client_kwargs
-from services.runtime.connection import kafka_security
+from services.runtime.connection import client_options, kafka_security
 from services.settings import Settings
 
 
@@ -40,7 +39,7 @@ def ca_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_plaintext_has_no_security() -> None:
     assert kafka_security(Settings()) is None
-    assert "security_protocol" not in _client_kwargs(Settings())
+    assert "security_protocol" not in client_options(Settings())
 
 
 def test_tls_only(ca_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -50,7 +49,7 @@ def test_tls_only(ca_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert type(security) is BaseSecurity and security.use_ssl
     assert isinstance(security.ssl_context, ssl.SSLContext)
     assert security.ssl_context.verify_mode is ssl.CERT_REQUIRED
-    kwargs = _client_kwargs(Settings())
+    kwargs = client_options(Settings())
     assert kwargs["security_protocol"] == "SSL" and kwargs["ssl_context"] is not None
 
 
@@ -66,7 +65,7 @@ def test_sasl_over_tls_from_env(mechanism: str, kind: type, ca_file: Path, monke
     security = kafka_security(Settings())
     assert type(security) is kind
     assert security.username == "refinery" and security.password == "s3cret" and security.use_ssl
-    kwargs = _client_kwargs(Settings())
+    kwargs = client_options(Settings())
     assert kwargs["sasl_mechanism"] == mechanism and kwargs["sasl_plain_password"] == "s3cret"
 
 

@@ -30,7 +30,7 @@ def test_request_round_trips_with_schema_alias() -> None:
 @pytest.mark.parametrize(
     ("override", "fragment"),
     [
-        ({"prompt": "   "}, "prompt is blank"),
+        ({"prompt": "   "}, "prompt has no visible character"),
         ({"prompt": ""}, "prompt"),
         ({"budget": {"max_tokens": 0}}, "budget.max_tokens"),
         ({"budget": {"max_tokens": -5}}, "budget.max_tokens"),
