@@ -70,7 +70,8 @@ def prepare(lines: list[bytes]) -> list[Outgoing]:
 
 async def _answers_consumer(settings: Settings, since_ms: int) -> AIOKafkaConsumer:
     """Results and error records from `since_ms` on (a refused duplicate id is answered by the latter)."""
-    consumer = AIOKafkaConsumer(**client_options(settings), enable_auto_commit=False, group_id=None)
+    options = client_options(settings) | {"fetch_max_wait_ms": settings.fetch_max_wait_ms}
+    consumer = AIOKafkaConsumer(**options, enable_auto_commit=False, group_id=None)
     await consumer.start()
     tps = []
     for topic in (settings.topic_results, settings.topic_errors):

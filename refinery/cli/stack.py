@@ -17,12 +17,18 @@ from services.settings import Settings
 def up(
     bootstrap: Bootstrap = None,
     replicas: Annotated[int, typer.Option(help="Processes per service.")] = 1,
+    storage: Annotated[
+        str,
+        typer.Option(help="Embedded broker storage: s3 (durable: a local SeaweedFS) or memory (lost on stop)."),
+    ] = "s3",
 ) -> None:
     """Start the embedded broker (unless --bootstrap) and the four services in the background."""
     if STATE_FILE.exists():
         raise typer.BadParameter(f"{STATE_FILE} exists: run `refinery down` first")
+    if storage not in ("s3", "memory"):
+        raise typer.BadParameter("--storage is s3 or memory")
     STATE_FILE.parent.mkdir(exist_ok=True)
-    stack = Stack(STATE_FILE.parent, bootstrap=bootstrap).start(())
+    stack = Stack(STATE_FILE.parent, bootstrap=bootstrap, storage=storage).start(())  # type: ignore[arg-type]
     for name in SERVICES:
         for _ in range(replicas):
             stack.start_service(name)

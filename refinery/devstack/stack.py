@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from refinery.devstack.broker import free_port, start_broker
+from refinery.devstack.broker import EmbeddedBroker, Storage
 from services.__main__ import STAGES as SERVICES
 from services.runtime.topics import ensure_topics
 from services.settings import Settings
@@ -25,7 +25,8 @@ class Stack:
     bootstrap: str | None = None  # None: start the embedded broker
     env: dict[str, str] = field(default_factory=dict)
     service_env: dict[str, dict[str, str]] = field(default_factory=dict)  # per service, over `env`
-    broker: subprocess.Popen[bytes] | None = None
+    storage: Storage = "memory"  # of the embedded broker
+    broker: EmbeddedBroker | None = None
     services: dict[str, list[subprocess.Popen[bytes]]] = field(default_factory=dict)
 
     def _env(self, name: str, variant: str) -> dict[str, str]:
@@ -40,18 +41,18 @@ class Stack:
     def start(self, services: tuple[str, ...] = SERVICES) -> "Stack":
         (self.workdir / "logs").mkdir(parents=True, exist_ok=True)
         if self.bootstrap is None:
-            port = free_port()
-            self.broker = start_broker(port, self.workdir / "logs" / "broker.log")
-            self.bootstrap = f"127.0.0.1:{port}"
+            self.broker = EmbeddedBroker(self.workdir, self.storage).start()
+            self.bootstrap = self.broker.bootstrap
         ensure_topics(Settings(**{"bootstrap_servers": self.bootstrap}, **self._settings_overrides()))
         for name in services:
             self.start_service(name)
         return self
 
-    def _settings_overrides(self) -> dict[str, str]:
+    def _settings_overrides(self) -> dict[str, object]:
+        """`env` as Settings fields (a list or map is JSON in the environment, as pydantic-settings reads it)."""
         prefix = "REFINERY_"
         return {
-            k[len(prefix) :].lower(): v
+            k[len(prefix) :].lower(): json.loads(v) if v[:1] in "[{" else v
             for k, v in self.env.items()
             if k.startswith(prefix) and k != "REFINERY_BOOTSTRAP_SERVERS"
         }
@@ -73,14 +74,14 @@ class Stack:
     def pids(self) -> dict[str, list[int]]:
         pids = {name: [p.pid for p in procs] for name, procs in self.services.items()}
         if self.broker:
-            pids["broker"] = [self.broker.pid]
+            pids["broker"] = self.broker.pids()
         return pids
 
     def stop(self, timeout: float = 30.0) -> None:
         processes = [p for procs in self.services.values() for p in procs]
         terminate(processes, timeout)
         if self.broker is not None:
-            terminate([self.broker], 5.0)
+            terminate(self.broker.processes(), 5.0)
 
     def __enter__(self) -> "Stack":
         return self

@@ -79,6 +79,7 @@ class FinishedIds:
                 group_id=None,
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
+                fetch_max_wait_ms=self.settings.fetch_max_wait_ms,  # the window in which a duplicate could slip
             )
             try:
                 await consumer.start()

@@ -63,6 +63,7 @@ class Service:
             "auto_offset_reset": self.settings.auto_offset_reset,
             "ack_policy": AckPolicy.NACK_ON_ERROR,
             "max_poll_interval_ms": 15 * 60 * 1000,
+            "fetch_max_wait_ms": self.settings.fetch_max_wait_ms,
             "parser": safe_parser,
         }
 
@@ -90,7 +91,8 @@ class Service:
             async def forward(record: Inbound) -> None:
                 await self.retrier.forward(record)
 
-            self.subscriber(topic, group=f"{self.name}-retry-{delay_ms}ms")(forward)
+            options = self._consumer_options(f"{self.name}-retry-{delay_ms}ms") | {"fetch_max_wait_ms": 500}
+            self.broker.subscriber(topic, decoder=one_record, **options)(forward)
 
 
 def create_service(name: str, settings: Settings | None = None) -> Service:

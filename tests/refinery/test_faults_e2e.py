@@ -48,7 +48,7 @@ def nested(levels: int) -> bytes:
 
 
 HOSTILE: list[tuple[str | None, bytes, list[tuple[str, bytes | None]]]] = [
-    ("deep-1", small("deep-1").replace(b'"schema":{', b'"schema":' + nested(150)[:-1] + b",", 1), []),
+    ("deep-1", small("deep-1", schema={"$defs": {"d": "HERE"}}).replace(b'"HERE"', nested(150)), []),
     ("redos-1", small("redos-1", schema={"type": "string", "pattern": "^(\\w+\\s?)*ZZ$"}, context="word " * 2000), []),
     ("repeat-1", small("repeat-1", schema={"type": "string", "pattern": "^x{100000}$"}), []),
     ("round-1", small("round-1", rules=["round(n, -99999999) == 0"]), []),

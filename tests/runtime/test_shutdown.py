@@ -91,9 +91,9 @@ def test_probes_report_consumer_and_broker_state(tmp_path) -> None:
             time.sleep(0.5)
         assert status("/livez") == 200 and status("/readyz") == 200
         assert status("/nope") == 404
-        stack.broker.send_signal(signal.SIGSTOP)
+        stack.broker.process.send_signal(signal.SIGSTOP)
         try:
             assert status("/readyz") == 503
             assert status("/livez") == 200  # the process itself is fine: do not restart it
         finally:
-            stack.broker.send_signal(signal.SIGCONT)
+            stack.broker.process.send_signal(signal.SIGCONT)
