@@ -51,7 +51,7 @@ def parse_request(raw: bytes, max_bytes: int) -> GenerationRequest:
     except ValidationError as exc:
         raise RequestRejected(_summarise(exc), request_id, metadata) from None
     if problems := schema_problems(request.json_schema):
-        raise RequestRejected("schema too costly to serve: " + "; ".join(problems), request_id, metadata)
+        raise RequestRejected("schema refused: " + "; ".join(problems), request_id, metadata)
     if problems := unsatisfiable_reasons(request.json_schema):
         raise RequestRejected("unsatisfiable schema: " + "; ".join(problems), request_id, metadata)
     return request

@@ -6,6 +6,8 @@ in linear time. A request over a bound is refused with the bound it broke."""
 
 from typing import Any
 
+import jsonpointer
+
 from services.documents.patterns import PatternRefused, compiled
 from services.documents.schema_walk import walk
 
@@ -45,8 +47,27 @@ def _patterns(node: dict[str, Any]) -> list[str]:
     return found
 
 
+def _ref_problem(schema: dict[str, Any], ref: str) -> str | None:
+    """A remote `$ref` (never fetched: refused) or a local one that leads only to itself."""
+    if not ref.startswith("#"):
+        return f"$ref {ref[:80]!r} is not local; remote references are never fetched"
+    seen: set[str] = set()
+    while ref not in seen:
+        seen.add(ref)
+        try:
+            target = jsonpointer.resolve_pointer(schema, ref[1:])
+        except (jsonpointer.JsonPointerException, TypeError):
+            return f"$ref {ref[:80]!r} does not resolve"
+        if not (isinstance(target, dict) and set(target) == {"$ref"} and isinstance(target["$ref"], str)):
+            return None
+        ref = target["$ref"]
+        if not ref.startswith("#"):
+            return _ref_problem(schema, ref)
+    return f"$ref {ref[:80]!r} is circular: it never reaches a schema"
+
+
 def schema_problems(schema: dict[str, Any]) -> list[str]:
-    """What makes `schema` too costly to serve (an already depth-checked, valid JSON Schema)."""
+    """What makes `schema` too costly or unsafe to serve (an already depth-checked, valid JSON Schema)."""
     problems, branches = [], 0
     for nodes, (pointer, node, _) in enumerate(walk(schema), start=1):
         if nodes > MAX_SCHEMA_NODES:
@@ -54,6 +75,8 @@ def schema_problems(schema: dict[str, Any]) -> list[str]:
         branches += sum(len(node[k]) for k in ("anyOf", "oneOf", "allOf") if isinstance(node.get(k), list))
         if isinstance(node.get("enum"), list) and len(node["enum"]) > MAX_ENUM:
             problems.append(f"{pointer or '/'}: enum of {len(node['enum'])} values (at most {MAX_ENUM})")
+        if isinstance(node.get("$ref"), str) and (problem := _ref_problem(schema, node["$ref"])):
+            problems.append(f"{pointer or '/'}: {problem}")
         for pattern in _patterns(node):
             try:
                 compiled(pattern)

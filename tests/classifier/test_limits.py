@@ -171,3 +171,15 @@ def test_ordinary_patterns_pass() -> None:
         },
     }
     assert parse_request(orjson.dumps(make_request(schema=schema)), 512 * 1024).json_schema == schema
+
+
+@pytest.mark.parametrize(
+    ("schema", "fragment"),
+    [
+        ({"$ref": "https://example.org/s.json"}, "remote references are never fetched"),
+        ({"$ref": "#/$defs/a", "$defs": {"a": {"$ref": "#/$defs/a"}}}, "is circular"),
+        ({"$ref": "#/$defs/missing"}, "does not resolve"),
+    ],
+)
+def test_references_that_go_nowhere_or_off_the_request_are_refused(schema: dict, fragment: str) -> None:
+    assert fragment in refusal(schema=schema)
