@@ -39,6 +39,9 @@ def _subscribe_tier(service: Service, edge: StageEdge, pool: EnginePool, tier_na
             with record_span(record.headers, topic, {"refinery.generator.batch_size": len(records)}):
                 await edge.handle(record, draft)
 
+        engine = pool.get(tier_name)
+        if hasattr(engine, "expect"):
+            engine.expect(len(records))  # each record makes one call: decoded together, with no window to wait
         await asyncio.gather(*(one(record) for record in records))
 
     tier = pool.tiers[tier_name]
