@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     # Failures
     retry_delays_ms: list[int] = [2_000, 30_000]  # one retry after each (±20 % jitter), then the DLQ
     message_timeout_s: float = 900.0  # a record's work past this is a failure (retried, then dead-lettered)
+    max_crashes: int = 3  # a record whose work killed its worker this often is dead-lettered, not retried
+    delivery_log: Path | None = None  # where a worker notes work started and ended; default under the temp dir
     error_payloads: Literal["redacted", "preview"] = "redacted"  # preview: the payload's first 2 KiB
     # At start-up, create missing topics and read which requests have a Result (exactly one Result per id
     # across restarts). Off only for in-memory test brokers, which have no admin API or topic to read.

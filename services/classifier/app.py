@@ -80,26 +80,52 @@ def create_app(settings: Settings | None = None) -> FastStream:
         router = loaded["router"]
         received = now_ms()
         instruments().requests.add(len(records))
-        screened = [screen(record.body, service, router) for record in records]
-        valid = [s for s in screened if isinstance(s, GenerationRequest)]
+        records = [r for r in records if not await crashed(service, r)]
+        for record in records:
+            service.deliveries.begin(record)
         try:
-            routed = {m.request.id: m for m in router.classify(valid, received)}
-            batch_error = None
-        except Exception as exc:
-            log.exception("routing a batch of %d failed", len(valid))
-            routed, batch_error = {}, f"routing failed: {type(exc).__name__}: {exc}"
-        for record, outcome in zip(records, screened, strict=True):
-            with record_span(record.headers, settings.topic_requests, {"refinery.classifier.batch_size": len(records)}):
-                failure = outcome.error if isinstance(outcome, ScreenFailed) else None
-                if isinstance(outcome, GenerationRequest) and outcome.id not in routed:
-                    failure = batch_error or "not routed"
-                if failure is None:
-                    try:
-                        await answer(service, record, outcome, routed, received)
-                    except Exception as exc:
-                        log.exception("answering a request failed")
-                        failure = f"{type(exc).__name__}: {exc}"
-                if failure is not None:
-                    await retry(service, record, outcome, failure)
+            await route(service, router, records, received)
+        finally:
+            for record in records:
+                service.deliveries.end(record)
 
     return service.app
+
+
+async def crashed(service: Service, record: Inbound) -> bool:
+    """A record that killed this worker `max_crashes` times is dead-lettered, not screened again."""
+    crashes = service.deliveries.crashes(record)
+    if crashes < service.settings.max_crashes:
+        return False
+
+    async def dead(reason: str, attempts: int) -> None:
+        await service.bus.fail(f"classifier failed: {reason}", request_id=None, payload=record.body, attempts=attempts)
+
+    await service.retrier.crashed(record, crashes, dead)
+    return True
+
+
+async def route(service: Service, router: Router, records: list[Inbound], received: int) -> None:
+    """Screen every record, classify the valid ones in one model call, answer each record on its own."""
+    screened = [screen(record.body, service, router) for record in records]
+    valid = [s for s in screened if isinstance(s, GenerationRequest)]
+    try:
+        routed = {m.request.id: m for m in router.classify(valid, received)}
+        batch_error = None
+    except Exception as exc:
+        log.exception("routing a batch of %d failed", len(valid))
+        routed, batch_error = {}, f"routing failed: {type(exc).__name__}: {exc}"
+    attributes = {"refinery.classifier.batch_size": len(records)}
+    for record, outcome in zip(records, screened, strict=True):
+        with record_span(record.headers, service.settings.topic_requests, attributes):
+            failure = outcome.error if isinstance(outcome, ScreenFailed) else None
+            if isinstance(outcome, GenerationRequest) and outcome.id not in routed:
+                failure = batch_error or "not routed"
+            if failure is None:
+                try:
+                    await answer(service, record, outcome, routed, received)
+                except Exception as exc:
+                    log.exception("answering a request failed")
+                    failure = f"{type(exc).__name__}: {exc}"
+            if failure is not None:
+                await retry(service, record, outcome, failure)

@@ -79,10 +79,18 @@ class StageEdge:
         if late := past_deadline(message):
             await service.bus.fail_envelope(late, message, record.body)
             return
+
+        async def dead(reason: str, attempts: int) -> None:
+            await service.bus.fail_envelope(f"{service.name} failed: {reason}", message, record.body, attempts)
+
+        if (crashes := service.deliveries.crashes(record)) >= service.settings.max_crashes:
+            await service.retrier.crashed(record, crashes, dead)
+            return
         key = self.dedupe_key(message)
         if service.seen.check(key) is not None:
             log.info("%s: %s redelivered; skipped", service.name, key)
             return
+        service.deliveries.begin(record)
         try:
             outcome = await asyncio.wait_for(work(message), service.settings.message_timeout_s)
             await self.publish(outcome, message)
@@ -91,11 +99,9 @@ class StageEdge:
         except Exception as exc:
             log.exception("%s: %s failed", service.name, key)
             service.seen.forget(key)  # the retry must be able to do the work
-
-            async def dead(reason: str, attempts: int) -> None:
-                await service.bus.fail_envelope(f"{service.name} failed: {reason}", message, record.body, attempts)
-
             await service.retrier.failed(record, unexpected(exc), dead)
+        finally:
+            service.deliveries.end(record)
 
     async def publish(self, outcome: Outcome, message: Envelope) -> None:
         if isinstance(outcome, Result):

@@ -51,6 +51,10 @@ def history_of(headers: dict[str, str]) -> list[dict[str, object]]:
     return history if isinstance(history, list) else []
 
 
+def _key(record: Inbound) -> bytes | None:
+    return record.key.encode() if record.key is not None else None
+
+
 def _jittered(delay_ms: int) -> int:
     return int(delay_ms * random.uniform(0.8, 1.2))
 
@@ -64,36 +68,44 @@ class Retrier:
     def topics(self) -> list[str]:
         return [self.settings.retry_topic(self.stage, d) for d in self.settings.retry_delays_ms]
 
-    async def failed(self, record: Inbound, error: str, on_dead: OnDead) -> None:
-        """Schedule the record's next attempt, or dead-letter it and answer its request."""
-        attempts = attempts_of(record.headers) + 1
+    def _history_headers(self, record: Inbound, attempts: int, error: str) -> dict[str, str]:
         now = int(time.time() * 1000)
-        history = [
-            *history_of(record.headers),
-            {"stage": self.stage, "attempt": attempts, "error": error[:ERROR_CHARS], "at_ms": now},
-        ]
+        failure = {"stage": self.stage, "attempt": attempts, "error": error[:ERROR_CHARS], "at_ms": now}
+        history = [*history_of(record.headers), failure]
         headers = {k: v for k, v in record.headers.items() if k not in RETRY_HEADERS}
-        headers |= {
+        return headers | {
             ATTEMPTS: str(attempts),
             HISTORY: orjson.dumps(history[-KEPT_HISTORY:]).decode(),
             ORIGIN: record.headers.get(ORIGIN) or record.topic,
             FIRST_FAILURE: record.headers.get(FIRST_FAILURE) or str(now),
         }
-        key = record.key.encode() if record.key is not None else None
+
+    async def failed(self, record: Inbound, error: str, on_dead: OnDead) -> None:
+        """Schedule the record's next attempt, or dead-letter it and answer its request."""
+        attempts = attempts_of(record.headers) + 1
+        headers = self._history_headers(record, attempts, error)
         delays = self.settings.retry_delays_ms
-        labels = {"refinery.stage": self.stage}
-        if attempts <= len(delays):
-            headers[DUE] = str(now + _jittered(delays[attempts - 1]))
-            topic = self.settings.retry_topic(self.stage, delays[attempts - 1])
-            await self.broker.publish(record.body, topic, key=key, headers=headers)
-            instruments().retries.add(1, labels)
-            log.warning(
-                "%s: attempt %d of %s failed (%s); retrying via %s", self.stage, attempts, record.key, error, topic
-            )
+        if attempts > len(delays):
+            await self._dead_letter(record, headers, attempts, error, on_dead)
             return
+        headers[DUE] = str(int(time.time() * 1000) + _jittered(delays[attempts - 1]))
+        topic = self.settings.retry_topic(self.stage, delays[attempts - 1])
+        await self.broker.publish(record.body, topic, key=_key(record), headers=headers)
+        instruments().retries.add(1, {"refinery.stage": self.stage})
+        log.warning("%s: attempt %d of %s failed (%s); retry via %s", self.stage, attempts, record.key, error, topic)
+
+    async def crashed(self, record: Inbound, crashes: int, on_dead: OnDead) -> None:
+        """Dead-letter, without another try, a record whose work killed its worker `crashes` times."""
+        error = f"its work killed the worker {crashes} times"
+        attempts = attempts_of(record.headers) + crashes
+        await self._dead_letter(record, self._history_headers(record, attempts, error), attempts, error, on_dead)
+
+    async def _dead_letter(
+        self, record: Inbound, headers: dict[str, str], attempts: int, error: str, on_dead: OnDead
+    ) -> None:
         headers[DEAD_STAGE] = self.stage
-        await self.broker.publish(record.body, self.settings.topic_dlq, key=key, headers=headers)
-        instruments().dead_letters.add(1, labels)
+        await self.broker.publish(record.body, self.settings.topic_dlq, key=_key(record), headers=headers)
+        instruments().dead_letters.add(1, {"refinery.stage": self.stage})
         log.error("%s: %s dead-lettered after %d attempts: %s", self.stage, record.key, attempts, error)
         await on_dead(f"dead-lettered after {attempts} attempts: {error}", attempts)
 
@@ -111,5 +123,4 @@ class Retrier:
             log.error("%s: retry record without %s header dropped", self.stage, ORIGIN)
             return
         headers = {k: v for k, v in record.headers.items() if k != DUE}
-        key = record.key.encode() if record.key is not None else None
-        await self.broker.publish(record.body, origin, key=key, headers=headers)
+        await self.broker.publish(record.body, origin, key=_key(record), headers=headers)

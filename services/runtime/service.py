@@ -8,8 +8,11 @@ back and delivered again (NACK_ON_ERROR), never dropped. Every service also forw
 (`retry.py`) and knows which requests already have a Result (`finished.py`)."""
 
 import inspect
+import socket
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from faststream import AckPolicy, FastStream
@@ -18,6 +21,7 @@ from faststream.kafka import KafkaBroker
 from services.runtime.bus import Bus
 from services.runtime.connection import make_broker
 from services.runtime.dedupe import SeenKeys
+from services.runtime.deliveries import DeliveryLog
 from services.runtime.finished import FinishedIds
 from services.runtime.health import HealthServer
 from services.runtime.inbound import Inbound, one_record, record_batch, safe_parser
@@ -36,6 +40,7 @@ class Service:
     app: FastStream
     seen: SeenKeys
     retrier: Retrier
+    deliveries: DeliveryLog
     startup_hooks: list[Callable[[], Any]] = field(default_factory=list)
 
     def on_startup(self, hook: Callable[[], Any]) -> Callable[[], Any]:
@@ -95,6 +100,15 @@ class Service:
             self.broker.subscriber(topic, decoder=one_record, **options)(forward)
 
 
+def delivery_log_path(settings: Settings, name: str) -> Path | None:
+    """Per service and host (a pod's name survives its container's restarts; /tmp is its emptyDir)."""
+    if settings.delivery_log is not None or not settings.read_broker_state:
+        return settings.delivery_log  # in-memory test brokers: counted in memory unless a file is named
+    return (
+        settings.delivery_log or Path(tempfile.gettempdir()) / "refinery-state" / f"{name}-{socket.gethostname()}.log"
+    )
+
+
 def create_service(name: str, settings: Settings | None = None) -> Service:
     settings = settings or get_settings()
     tracer_provider, meter_provider = setup_telemetry(name, settings)
@@ -114,6 +128,7 @@ def create_service(name: str, settings: Settings | None = None) -> Service:
         app=app,
         seen=SeenKeys(settings.dedupe_capacity),
         retrier=Retrier(broker, settings, name),
+        deliveries=DeliveryLog(delivery_log_path(settings, name), settings.max_crashes),
     )
     app.on_startup(service.start_up)
     service.forward_retries()

@@ -68,3 +68,14 @@ async def test_bad_json_is_an_error_record() -> None:
         await broker.publish(b'{"request": 1}', SETTINGS.topic_drafts)
     assert "undecodable Draft" in outbox.only(SETTINGS.topic_errors)["reason"]
     assert not outbox[SETTINGS.topic_results]
+
+
+async def test_a_draft_that_killed_the_critic_three_times_is_dead_lettered_unchecked(tmp_path) -> None:
+    log = tmp_path / "critic.log"
+    log.write_text("B refinery.drafts:0:0\n" * SETTINGS.max_crashes)  # three starts, never an end: crashes
+    settings = SETTINGS.model_copy(update={"delivery_log": log})
+    async with running(create_app(settings, grounding=None), (*WATCHED, SETTINGS.topic_dlq)) as (broker, outbox):
+        await broker.publish(draft({"n": 3}), SETTINGS.topic_drafts)
+    result = outbox.only(SETTINGS.topic_results)
+    assert result["status"] == "error" and "killed the worker 3 times" in result["error"]
+    assert len(outbox[SETTINGS.topic_dlq]) == 1 and "critic" not in [e["stage"] for e in result["ledger"]["entries"]]

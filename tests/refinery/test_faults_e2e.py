@@ -10,10 +10,13 @@ import orjson
 import pytest
 from confluent_kafka import Producer
 
+from bench.faults.experiments import wait_for
+from bench.faults.hostile import hostile_cases
+from bench.faults.observe import ConnectionWatch, dead_services
 from refinery.client import run_batch
 from refinery.dead_letters import read_dead_letters, replay
 from refinery.devstack.stack import Stack
-from schemas import ErrorRecord, ResultStatus
+from schemas import ResultStatus
 from services.settings import Settings
 from tests.conftest import make_request
 from tests.refinery.test_e2e import read_topic
@@ -43,48 +46,30 @@ def small(request_id: str, **overrides) -> bytes:
     return orjson.dumps(make_request(id=request_id, tier="small", budget={"max_tokens": 600}, **overrides))
 
 
-def nested(levels: int) -> bytes:
-    return b'{"type": "object", "properties": {"a": ' * levels + b'{"type": "string"}' + b"}}" * levels
-
-
-HOSTILE: list[tuple[str | None, bytes, list[tuple[str, bytes | None]]]] = [
-    ("deep-1", small("deep-1", schema={"$defs": {"d": "HERE"}}).replace(b'"HERE"', nested(150)), []),
-    ("redos-1", small("redos-1", schema={"type": "string", "pattern": "^(\\w+\\s?)*ZZ$"}, context="word " * 2000), []),
-    ("repeat-1", small("repeat-1", schema={"type": "string", "pattern": "^x{100000}$"}), []),
-    ("round-1", small("round-1", rules=["round(n, -99999999) == 0"]), []),
-    ("typed-1", small("typed-1").replace(b'"max_tokens":600', b'"max_tokens":"600"'), []),
-    ("blank-1", small("blank-1", prompt="\u200b"), []),
-    ("header-1", small("header-1"), [("traceparent", b"\xff\xfe"), ("empty", None)]),
-    (None, b"", []),  # a tombstone-like empty record
-]
-
-
-def test_every_hostile_record_is_answered_and_valid_neighbours_succeed(settings: Settings) -> None:
+def test_every_hostile_kind_is_answered_and_valid_neighbours_succeed(stack: Stack, settings: Settings) -> None:
+    """One case of every kind the fault campaign fuzzes (bench/faults: 10 000 of them), valid requests
+    between them: each hostile record gets an error record (and an `error` Result when it has an id), each
+    valid one its Result, no remote `$ref` is fetched, and no service dies."""
+    watch = ConnectionWatch()
+    cases = list(hostile_cases(24, seed=3, ref_url=watch.url, run="e2e"))
     producer = Producer({"bootstrap.servers": settings.bootstrap_servers})
-    valid = [small(f"valid-{i}") for i in range(3)]
-    for index, (request_id, payload, headers) in enumerate(HOSTILE):
-        producer.produce(
-            settings.topic_requests, payload, key=(request_id or f"anon-{index}").encode(), headers=headers
-        )
-    producer.produce(settings.topic_requests, None, key=b"tombstone-1")
-    producer.flush(10)
-    started = time.monotonic()
-    results = asyncio.run(run_batch(valid, settings, 300))
+    for case in cases:
+        producer.produce(settings.topic_requests, case.payload, key=case.key.encode(), headers=case.headers)
+    producer.flush(30)
+    results = asyncio.run(run_batch([small(f"valid-{i}") for i in range(3)], settings, 300))
     assert all(r.status in (ResultStatus.accepted, ResultStatus.rejected) for r in results), results
-    assert time.monotonic() - started < 240  # nothing hostile held the valid requests up for minutes
-    errors = [
-        ErrorRecord.model_validate(orjson.loads(v)) for v in asyncio.run(read_topic(settings, settings.topic_errors))
-    ]
-    reasons = {e.request_id: e.reason for e in errors}
-    assert "nested deeper than 48 levels" in reasons["deep-1"]
-    assert "invalid repetition size" in reasons["repeat-1"]
-    assert "round() to -99999999 digits" in reasons["round-1"]
-    assert "Input should be a valid integer" in reasons["typed-1"]
-    assert "no visible character" in reasons["blank-1"]
-    assert sum(e.request_id is None for e in errors) >= 2  # the empty record and the tombstone
-    assert all(e.payload == "" for e in errors)  # redacted by default
-    answered = {orjson.loads(v)["id"] for v in asyncio.run(read_topic(settings, settings.topic_results))}
-    assert {"deep-1", "repeat-1", "round-1", "typed-1", "blank-1", "redos-1", "header-1"} <= answered
+    answers = wait_for(settings, lambda a: {c.key for c in cases if c.wants_result} <= a.results.keys(), 120)
+    watch.close()
+    reasons = {e.request_id: e.reason for e in answers.errors}
+    for case in cases:
+        if case.request_id is not None:
+            assert case.request_id in reasons, case.kind
+        if case.wants_result:
+            assert [r.status for r in answers.results[case.key]] == [ResultStatus.error], case.kind
+    assert sum(e.request_id is None for e in answers.errors) >= sum(c.request_id is None for c in cases)
+    assert all(e.payload == "" for e in answers.errors)  # redacted by default
+    assert "nested deeper than 48 levels" in reasons["e2e-h10"] and "never fetched" in reasons["e2e-h15"]
+    assert watch.connections == 0 and not dead_services(stack)
 
 
 def test_a_reused_id_gets_no_second_result_and_a_rerun_is_told_so(settings: Settings) -> None:
@@ -116,3 +101,22 @@ def test_a_failure_that_persists_is_retried_then_dead_lettered_and_replayable(se
         time.sleep(2)
     else:
         pytest.fail("the replayed letter never came back to the dead-letter topic")
+
+
+def test_a_critic_killed_mid_batch_leaves_exactly_one_result_per_request(stack: Stack, settings: Settings) -> None:
+    spare = stack.start_service("critic")
+    time.sleep(12)  # the spare joins the group (Tansu: ~5 s a join)
+    ids = [f"critic-kill-{i}" for i in range(6)]
+
+    async def scenario():
+        task = asyncio.create_task(run_batch([small(i) for i in ids], settings, 400))
+        await asyncio.sleep(5)
+        stack.services["critic"][0].kill()  # SIGKILL: published Results may be uncommitted
+        return await task
+
+    results = asyncio.run(scenario())
+    assert spare.poll() is None
+    assert all(r.status in (ResultStatus.accepted, ResultStatus.rejected) for r in results), results
+    time.sleep(3)  # a second Result, if any, would be on the topic by now
+    answers = wait_for(settings, lambda a: set(ids) <= a.results.keys(), 60)
+    assert all(len(answers.results[i]) == 1 for i in ids), {i: len(answers.results.get(i, [])) for i in ids}
