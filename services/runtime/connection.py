@@ -74,5 +74,6 @@ def make_broker(
         middlewares=middlewares,
         max_request_size=max(settings.max_request_bytes * 4, 1024 * 1024),
         acks="all",
+        enable_idempotence=settings.idempotent_producer,
         graceful_timeout=settings.drain_timeout_s,
     )
