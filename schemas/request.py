@@ -1,8 +1,10 @@
 """`GenerationRequest`: what a producer publishes to `refinery.requests`."""
 
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
+import orjson
 from jsonschema import SchemaError
 from jsonschema.validators import validator_for
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
@@ -51,10 +53,17 @@ class GenerationRequest(BaseModel):
     @field_validator("json_schema")
     @classmethod
     def _schema_is_valid(cls, value: dict[str, Any]) -> dict[str, Any]:
-        try:
-            validator_for(value).check_schema(value)
-        except SchemaError as exc:
-            raise ValueError(
-                f"invalid JSON Schema at {'/'.join(map(str, exc.path)) or '<root>'}: {exc.message}"
-            ) from exc
+        if problem := _schema_problem(orjson.dumps(value, option=orjson.OPT_SORT_KEYS)):
+            raise ValueError(problem)
         return value
+
+
+@lru_cache(maxsize=1024)
+def _schema_problem(schema_json: bytes) -> str | None:
+    """Cached by the schema's bytes: every stage decodes the request again, and schemas repeat."""
+    schema = orjson.loads(schema_json)
+    try:
+        validator_for(schema).check_schema(schema)
+    except SchemaError as exc:
+        return f"invalid JSON Schema at {'/'.join(map(str, exc.path)) or '<root>'}: {exc.message}"
+    return None

@@ -79,7 +79,7 @@ class FinishedIds:
                 group_id=None,
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
-                fetch_max_wait_ms=self.settings.fetch_max_wait_ms,  # the window in which a duplicate could slip
+                fetch_max_wait_ms=100,  # its lag is the window a duplicate could slip through: far below a restart
             )
             try:
                 await consumer.start()
