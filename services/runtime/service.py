@@ -27,7 +27,7 @@ from services.runtime.health import HealthServer
 from services.runtime.inbound import Inbound, one_record, record_batch, safe_parser
 from services.runtime.retry import Retrier
 from services.runtime.telemetry import setup_telemetry, shutdown_telemetry
-from services.runtime.topics import create_topics
+from services.runtime.topics import TopicKeeper, create_topics
 from services.settings import Settings, get_settings
 
 
@@ -41,6 +41,7 @@ class Service:
     seen: SeenKeys
     retrier: Retrier
     deliveries: DeliveryLog
+    topic_keeper: TopicKeeper
     startup_hooks: list[Callable[[], Any]] = field(default_factory=list)
 
     def on_startup(self, hook: Callable[[], Any]) -> Callable[[], Any]:
@@ -56,6 +57,7 @@ class Service:
         if self.settings.read_broker_state:  # before any subscriber takes work
             await create_topics(self.settings)
             await self.finished.start()
+            await self.topic_keeper.start()
 
     @property
     def finished(self) -> FinishedIds:
@@ -129,7 +131,9 @@ def create_service(name: str, settings: Settings | None = None) -> Service:
         seen=SeenKeys(settings.dedupe_capacity),
         retrier=Retrier(broker, settings, name),
         deliveries=DeliveryLog(delivery_log_path(settings, name), settings.max_crashes),
+        topic_keeper=TopicKeeper(settings),
     )
     app.on_startup(service.start_up)
+    app.after_shutdown(service.topic_keeper.stop)
     service.forward_retries()
     return service

@@ -1,13 +1,17 @@
 """Refinery's topics on any Kafka: one per stage hop, one per tier for the generators."""
 
 import asyncio
+import contextlib
+import logging
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError
 
 from services.inference.tiers import load_tiers
 from services.runtime.connection import client_options
 from services.settings import Settings
 
+log = logging.getLogger("refinery.topics")
 TOPIC_EXISTS = 36
 STAGES = ("classifier", "generator", "critic", "refiner")
 
@@ -46,3 +50,31 @@ async def create_topics(settings: Settings) -> list[str]:
 
 def ensure_topics(settings: Settings) -> list[str]:
     return asyncio.run(create_topics(settings))
+
+
+class TopicKeeper:
+    """Recreates Refinery's topics whenever they are gone: a broker on memory storage comes back from a
+    restart empty, and without its topics every publish fails and every consumer waits forever."""
+
+    def __init__(self, settings: Settings, every_s: float = 5.0) -> None:
+        self.settings = settings
+        self.every_s = every_s
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._keep(), name="refinery-topic-keeper")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _keep(self) -> None:
+        while True:
+            await asyncio.sleep(self.every_s)
+            try:
+                if created := await create_topics(self.settings):
+                    log.warning("topics were missing (a broker restarted empty?); recreated %s", created)
+            except (KafkaError, OSError, RuntimeError) as exc:
+                log.info("topic check failed (%s); next try in %.0f s", exc, self.every_s)

@@ -39,3 +39,21 @@ def test_a_batch_survives_a_broker_kill_on_s3_storage(tmp_path) -> None:
         assert time.monotonic() - started < 420
         written = Counter(orjson.loads(v)["id"] for v in asyncio.run(read_topic(settings, settings.topic_results)))
         assert all(written[f"restart-{i}"] == 1 for i in range(6)), written
+
+
+def test_services_recover_by_themselves_from_a_broker_restarted_empty(tmp_path) -> None:
+    """Memory storage: the restarted broker has no topics, groups or records. The services recreate the
+    topics and new requests are answered (what was in flight is gone with the broker's memory)."""
+    with Stack(tmp_path) as stack:
+        stack.start()
+        settings = Settings(bootstrap_servers=stack.bootstrap)
+        line = orjson.dumps(make_request(id="before-1", tier="small", budget={"max_tokens": 600}))
+        [before] = asyncio.run(run_batch([line], settings, 300))
+        assert before.status in (ResultStatus.accepted, ResultStatus.rejected)
+        stack.broker.restart()
+        time.sleep(10)  # the services' topic keepers notice within 5 s
+        lines = [
+            orjson.dumps(make_request(id=f"after-{i}", tier="small", budget={"max_tokens": 600})) for i in range(3)
+        ]
+        results = asyncio.run(run_batch(lines, settings, 300))
+        assert all(r.status in (ResultStatus.accepted, ResultStatus.rejected) for r in results), results

@@ -8,6 +8,7 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from bench.faults.experiments import wait_for
 from refinery.client import run_batch
 from refinery.devstack.stack import Stack
 from schemas import ResultStatus
@@ -56,7 +57,8 @@ def test_sigterm_finishes_and_commits_the_in_flight_request(tmp_path) -> None:
         assert log.rindex("- Processed") > log.rindex("shutting down"), "the in-flight message was not drained"
 
         # The draft was published before exit, so the request still completes.
-        [result] = asyncio.run(run_batch([orjson.dumps(LONG)], settings, 300))
+        answers = wait_for(settings, lambda a: "drain-1" in a.results, 300)
+        [result] = answers.results["drain-1"]
         assert result.status is not ResultStatus.error, result.error
         # ...and its offset was committed: a fresh generator does not generate it again.
         stack.start_service("generator")
