@@ -84,7 +84,7 @@ async def _answers_consumer(settings: Settings, since_ms: int) -> AIOKafkaConsum
     offsets = await consumer.offsets_for_times({tp: since_ms for tp in tps})
     for tp in tps:
         found = offsets.get(tp)
-        if found is None:
+        if found is None or found.timestamp < 0:  # Tansu answers "none after" with offset 0, timestamp -1
             await consumer.seek_to_end(tp)
         else:
             consumer.seek(tp, found.offset)

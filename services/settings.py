@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     max_escalations: int = 2
     grounding_threshold: float = 0.7  # cosine to the best context passage for an unmatched string
     dedupe_capacity: int = 100_000
+    results_lookback_h: float = 168.0  # how far back a starting service reads the Result topic for answered ids
 
     # Failures
     retry_delays_ms: list[int] = [2_000, 30_000]  # one retry after each (±20 % jitter), then the DLQ

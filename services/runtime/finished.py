@@ -1,19 +1,21 @@
 """Exactly one Result per request id, across restarts and rebalances: the Result topic is the record.
 
-Every service that can finish a request tails `refinery.results` from the start (no consumer group) and
-remembers the ids it holds. A stage skips work for a request that already has a Result (a redelivery
+Every service that can finish a request tails `refinery.results` (no consumer group), from
+`RESULTS_LOOKBACK_H` ago (7 days, the topics' retention in the examples), and remembers the ids it holds
+(the newest `DEDUPE_CAPACITY`). A stage skips work for a request that already has a Result (a redelivery
 after a crash between publishing and committing), and `Bus.finish` never publishes a second Result for
 an id. The service reads the topic up to its end before it takes any work (the `ready` event), so a
 restarted stage knows what its predecessor finished. Two workers finishing one id within the tail's
-lag (milliseconds) could still both publish; the fault benchmark counts such duplicates."""
+lag (≤ 100 ms) could still both publish; the fault benchmark counts such duplicates."""
 
 import asyncio
 import contextlib
 import logging
+import time
 from collections import OrderedDict
 
 import orjson
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from services.runtime.connection import client_options
@@ -70,11 +72,27 @@ class FinishedIds:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
+    async def _assign_from_lookback(self, consumer: AIOKafkaConsumer) -> None:
+        """Every partition, from the first Result of the lookback window (from the start when the broker
+        cannot say: Tansu answers "none after" with offset 0 and timestamp -1)."""
+        topic = self.settings.topic_results
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+        if not partitions:
+            raise KafkaError(f"topic {topic} not found")
+        consumer.assign(partitions)
+        since = int(time.time() * 1000 - self.settings.results_lookback_h * 3_600_000)
+        found = await consumer.offsets_for_times(dict.fromkeys(partitions, since))
+        for tp in partitions:
+            offset = found.get(tp)
+            if offset is not None and offset.timestamp >= 0:
+                consumer.seek(tp, offset.offset)
+            else:
+                await consumer.seek_to_beginning(tp)
+
     async def _tail(self) -> None:
         """Read the Result topic to its end (then `ready`), and keep reading; reconnect if the broker goes."""
         while True:
             consumer = AIOKafkaConsumer(
-                self.settings.topic_results,
                 **client_options(self.settings),
                 group_id=None,
                 enable_auto_commit=False,
@@ -83,6 +101,7 @@ class FinishedIds:
             )
             try:
                 await consumer.start()
+                await self._assign_from_lookback(consumer)
                 while True:
                     batch = await consumer.getmany(timeout_ms=250)
                     for records in batch.values():
