@@ -4,6 +4,7 @@ A stage's work is a function of the decoded message that returns what to publish
 is finished) or a `Send` (the next topic). Every record gets an answer:
 - undecodable, or past its request's `deadline_ms` → error record (+ `error` Result) at once;
 - already answered (the request has a Result, or this process did this step) → skipped, costing nothing;
+- its work killed this worker `max_crashes` times before (`deliveries.py`) → dead-lettered, not run again;
 - the work raises an `expected` failure (the request cannot be served: a schema the decoder refuses) →
   error record + `error` Result at once, with the stage's own reason;
 - anything else (a model call that fails, a timeout past `message_timeout_s`, a bug, a broker error
