@@ -38,6 +38,11 @@ class Tier(BaseModel):
         default="auto", description="transformers engine: auto is bfloat16 on CUDA, float32 on the CPU."
     )
     context_window: int = 2048
+    kv_cache: Literal["f16", "q8_0"] = Field(
+        default="f16",
+        description="llama.cpp KV cache type: q8_0 halves its memory (with flash attention); "
+        "measured in bench/results/quantization.json.",
+    )
     max_new_tokens: int = 384
     max_batch: int = 8
     price_per_1k_input: float

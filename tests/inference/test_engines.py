@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import httpx
+import orjson
 import pytest
 from jsonschema import validate
 
@@ -129,3 +130,17 @@ def test_server_speaks_plain_openai(server: str) -> None:
     reply = httpx.post(f"{server}/chat/completions", json=body, timeout=60).json()
     assert reply["object"] == "chat.completion" and reply["choices"][0]["message"]["content"].startswith("{")
     assert reply["usage"]["total_tokens"] == reply["usage"]["prompt_tokens"] + reply["usage"]["completion_tokens"]
+
+
+def test_a_tier_with_a_q8_0_kv_cache_drafts_schema_valid_output_batched_and_alone() -> None:
+    """KV cache quantization (bench/results/quantization.json): the tier setting reaches llama.cpp, and the
+    batched decoder, which copies the context's settings, decodes with it too."""
+    tier = TIERS["small"].model_copy(update={"kv_cache": "q8_0", "max_batch": 2})
+    engine = build_engine(tier, SETTINGS)
+    assert engine._engine._llm.context_params.type_k == 8  # GGML_TYPE_Q8_0
+    request = bfcl_requests(limit=1)[0]
+    schema = request["schema"]
+    messages = generation_messages(request["prompt"], schema, None)
+    batched = engine._engine.complete_batch([(messages, schema, 64), (messages, schema, 64)])
+    for completion in batched:
+        validate(orjson.loads(completion.text), schema)

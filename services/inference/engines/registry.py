@@ -83,6 +83,7 @@ def build_engine(tier: Tier, settings: Settings) -> Engine:
             gpu_layers=_gpu_layers(tier),
             decoder=settings.constrained_decoder,
             max_batch=tier.max_batch,
+            kv_cache=tier.kv_cache,
         )
         return _coalesced(engine, settings)
     if kind == "openai":

@@ -27,6 +27,12 @@ from services.inference.engines.in_process import (
 from services.inference.engines.llama_cpp.batched import BatchedDecoder
 from services.inference.engines.llama_cpp.batched import Sequence as BatchSequence
 
+# A quantized V cache needs flash attention in llama.cpp.
+KV_CACHE: dict[str, dict[str, object]] = {
+    "f16": {},
+    "q8_0": {"type_k": llama_cpp.GGML_TYPE_Q8_0, "type_v": llama_cpp.GGML_TYPE_Q8_0, "flash_attn": True},
+}
+
 
 class LlamaCppEngine:
     def __init__(
@@ -40,6 +46,7 @@ class LlamaCppEngine:
         gpu_layers: int = 0,
         decoder: str = "llguidance",
         max_batch: int = 1,
+        kv_cache: str = "f16",
     ) -> None:
         if not model_path.is_file():
             raise FileNotFoundError(f"model file not found: {model_path}")
@@ -53,6 +60,7 @@ class LlamaCppEngine:
             n_gpu_layers=gpu_layers,
             seed=0,
             verbose=False,
+            **KV_CACHE[kv_cache],  # the batched decoder's context copies these settings
         )
         self._vocab = llama_cpp.llama_model_get_vocab(self._llm.model)
         self._prompt_format = prompt_format
