@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from opentelemetry import trace
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
@@ -89,6 +89,24 @@ async def _answers_consumer(settings: Settings, since_ms: int) -> AIOKafkaConsum
         else:
             consumer.seek(tp, found.offset)
     return consumer
+
+
+async def read_from_start(settings: Settings, topic: str) -> list[ConsumerRecord]:
+    """Every record on `topic`, from its start until a 1.5 s silence (no consumer group)."""
+    consumer = AIOKafkaConsumer(**client_options(settings), group_id=None, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+        if not tps:
+            return []
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        records: list[ConsumerRecord] = []
+        while batch := await consumer.getmany(timeout_ms=1500):
+            records += [r for part in batch.values() for r in part]
+        return records
+    finally:
+        await consumer.stop()
 
 
 CLOCK_SKEW_MS = 200  # between the client's clock and the services'; an answer cannot precede its request

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 
+from refinery.client import read_from_start
 from services.runtime.connection import client_options
 from services.runtime.inbound import inbound
 from services.runtime.retry import DEAD_STAGE, FIRST_FAILURE, ORIGIN, RETRY_HEADERS, attempts_of, history_of
@@ -35,38 +36,23 @@ class DeadLetter:
 
 
 async def read_dead_letters(settings: Settings) -> list[DeadLetter]:
-    consumer = AIOKafkaConsumer(**client_options(settings), group_id=None, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        tps = [
-            TopicPartition(settings.topic_dlq, p)
-            for p in sorted(consumer.partitions_for_topic(settings.topic_dlq) or [])
-        ]
-        if not tps:
-            return []
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        letters = []
-        while batch := await consumer.getmany(timeout_ms=1500):
-            for records in batch.values():
-                for record in map(inbound, records):
-                    letters.append(
-                        DeadLetter(
-                            partition=record.partition,
-                            offset=record.offset,
-                            key=record.key,
-                            stage=record.headers.get(DEAD_STAGE, "?"),
-                            origin=record.headers.get(ORIGIN, ""),
-                            attempts=attempts_of(record.headers),
-                            first_failure_ms=int(record.headers.get(FIRST_FAILURE, "0") or 0),
-                            history=history_of(record.headers),
-                            body=record.body,
-                            headers=record.headers,
-                        )
-                    )
-        return sorted(letters, key=lambda letter: (letter.first_failure_ms, letter.partition, letter.offset))
-    finally:
-        await consumer.stop()
+    letters = []
+    for record in map(inbound, await read_from_start(settings, settings.topic_dlq)):
+        letters.append(
+            DeadLetter(
+                partition=record.partition,
+                offset=record.offset,
+                key=record.key,
+                stage=record.headers.get(DEAD_STAGE, "?"),
+                origin=record.headers.get(ORIGIN, ""),
+                attempts=attempts_of(record.headers),
+                first_failure_ms=int(record.headers.get(FIRST_FAILURE, "0") or 0),
+                history=history_of(record.headers),
+                body=record.body,
+                headers=record.headers,
+            )
+        )
+    return sorted(letters, key=lambda letter: (letter.first_failure_ms, letter.partition, letter.offset))
 
 
 def renamed(body: bytes, new_id: str) -> bytes:

@@ -146,7 +146,7 @@ class EmbeddedBroker:
         self.start()
 
     def pids(self) -> list[int]:
-        return [p.pid for p in (self.process, self.store) if p is not None]
+        return [p.pid for p in self.processes()]
 
     def processes(self) -> list[subprocess.Popen[bytes]]:
         return [p for p in (self.process, self.store) if p is not None]

@@ -10,6 +10,7 @@ file stops the service with a clear error.
 import logging
 
 from faststream import FastStream
+from opentelemetry import trace
 
 from schemas import ClassifiedRequest, GenerationRequest
 from services.classifier.intake import RequestRejected
@@ -21,6 +22,7 @@ from services.runtime.bus import now_ms
 from services.runtime.hop_tracing import record_span
 from services.runtime.inbound import Inbound
 from services.runtime.metrics import instruments
+from services.runtime.retry import OnDead
 from services.runtime.service import Service, create_service
 from services.settings import Settings
 
@@ -44,20 +46,28 @@ async def answer(
         )
     else:
         message = routed[outcome.id]
+        span = trace.get_current_span()  # the record's own span (record_span)
+        span.set_attribute("refinery.request_id", outcome.id)
+        span.set_attribute("refinery.tier", message.tier)
+        span.set_attribute("refinery.complexity", message.classification.complexity)
         await bus.send(settings.generate_topic(message.tier), message, outcome.id)
+
+
+def answer_dead(service: Service, record: Inbound, request_id: str | None) -> OnDead:
+    """How a dead-lettered request record is answered: an error record (+ an `error` Result with an id)."""
+
+    async def dead(reason: str, attempts: int) -> None:
+        reason = f"classifier failed: {reason}"
+        await service.bus.fail(reason, request_id=request_id, payload=record.body, attempts=attempts)
+
+    return dead
 
 
 async def retry(service: Service, record: Inbound, outcome: Screened, error: str) -> None:
     request_id = outcome.id if isinstance(outcome, GenerationRequest) else getattr(outcome, "request_id", None)
     if request_id is not None:
         service.seen.forget(f"{request_id}:classifier")  # the retry must route it
-
-    async def dead(reason: str, attempts: int) -> None:
-        await service.bus.fail(
-            f"classifier failed: {reason}", request_id=request_id, payload=record.body, attempts=attempts
-        )
-
-    await service.retrier.failed(record, error, dead)
+    await service.retrier.failed(record, error, answer_dead(service, record, request_id))
 
 
 def create_app(settings: Settings | None = None) -> FastStream:
@@ -97,11 +107,7 @@ async def crashed(service: Service, record: Inbound) -> bool:
     crashes = service.deliveries.crashes(record)
     if crashes < service.settings.max_crashes:
         return False
-
-    async def dead(reason: str, attempts: int) -> None:
-        await service.bus.fail(f"classifier failed: {reason}", request_id=None, payload=record.body, attempts=attempts)
-
-    await service.retrier.crashed(record, crashes, dead)
+    await service.retrier.crashed(record, crashes, answer_dead(service, record, None))
     return True
 
 

@@ -50,7 +50,7 @@ def screen(body: bytes, service: Service, router: Router) -> Screened:
     request_id = outcome.id if isinstance(outcome, GenerationRequest) else outcome.request_id
     if request_id is None:
         return outcome
-    metadata = outcome.metadata if isinstance(outcome, GenerationRequest | RequestRejected) else {}
+    metadata = outcome.metadata
     if request_id in service.finished:  # answered before, maybe by another process or an earlier run
         return _duplicate(request_id, metadata, "this id already has a Result; it stands")
     fingerprint = hashlib.sha256(body).hexdigest()

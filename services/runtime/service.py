@@ -106,9 +106,7 @@ def delivery_log_path(settings: Settings, name: str) -> Path | None:
     """Per service and host (a pod's name survives its container's restarts; /tmp is its emptyDir)."""
     if settings.delivery_log is not None or not settings.read_broker_state:
         return settings.delivery_log  # in-memory test brokers: counted in memory unless a file is named
-    return (
-        settings.delivery_log or Path(tempfile.gettempdir()) / "refinery-state" / f"{name}-{socket.gethostname()}.log"
-    )
+    return Path(tempfile.gettempdir()) / "refinery-state" / f"{name}-{socket.gethostname()}.log"
 
 
 def create_service(name: str, settings: Settings | None = None) -> Service:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import orjson
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 from jsonschema import validate
 
-from refinery.client import run_batch
+from refinery.client import read_from_start, run_batch
 from refinery.devstack.stack import Stack
 from schemas import ErrorRecord, ResultStatus
 from services.documents.bfcl import bfcl_requests
@@ -38,18 +38,7 @@ def batch(lines: list[bytes], settings: Settings, timeout: float = 300):
 
 
 async def read_topic(settings: Settings, topic: str) -> list[bytes]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.bootstrap_servers, group_id=None)
-    await consumer.start()
-    try:
-        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        values: list[bytes] = []
-        while batch := await consumer.getmany(timeout_ms=1500):
-            values += [r.value for records in batch.values() for r in records]
-        return values
-    finally:
-        await consumer.stop()
+    return [record.value for record in await read_from_start(settings, topic)]
 
 
 def test_bfcl_batch_returns_one_schema_valid_result_each(stack: Stack, settings: Settings, shared_data) -> None:
