@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
+from schemas.fingerprint import schema_fingerprint
 from schemas.ledger import Ledger
 from schemas.request import GenerationRequest
 
@@ -53,6 +54,7 @@ class Envelope(BaseModel):
             error=error,
             escalations=self.escalations,
             metadata=self.request.metadata,
+            schema_fingerprint=schema_fingerprint(self.request.json_schema),
         )
 
 

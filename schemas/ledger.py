@@ -17,6 +17,9 @@ class LedgerEntry(BaseModel):
     ttft_ms: float | None = None
     duration_ms: float = 0.0
     note: str | None = Field(default=None, description="What the call was for, e.g. the JSON pointer refined.")
+    prompt_version: str | None = Field(
+        default=None, description="The tier's generation prompt (config/prompts) a whole-output call used."
+    )
 
 
 class Ledger(BaseModel):

@@ -29,3 +29,7 @@ class Result(BaseModel):
     trace_id: str | None = None
     latency_ms: float | None = Field(default=None, description="From the classifier's receipt to this Result.")
     metadata: dict[str, Any] = Field(default_factory=dict)
+    schema_fingerprint: str | None = Field(
+        default=None,
+        description="The request schema's family (its shape, not its wording): drift is watched per family.",
+    )

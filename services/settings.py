@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     escalation: bool = True  # a doubted draft, or one failing at the round cap, is generated a tier up
     max_escalations: int = 2
     grounding_threshold: float = 0.7  # cosine to the best context passage for an unmatched string
+    # Drift (services/drift): a group's first drift_baseline Results are its baseline, its latest drift_window
+    # the current window; a score (beyond-chance movement, in the quantity's own units) at or over
+    # drift_threshold is an alert.
+    drift_threshold: float = 0.2
+    drift_baseline: int = 30
+    drift_window: int = 30
     dedupe_capacity: int = 100_000
     results_lookback_h: float = 168.0  # how far back a starting service reads the Result topic for answered ids
 

@@ -12,7 +12,7 @@ STAGES = ("classifier", "generator", "critic", "refiner")
 LAYERS = [
     ("schemas",),
     ("services.settings",),
-    ("services.documents",),
+    ("services.documents", "services.drift"),  # pure logic over documents and Result streams
     ("services.inference",),
     ("services.runtime",),
     tuple(f"services.{s}" for s in STAGES),

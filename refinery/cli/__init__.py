@@ -2,10 +2,10 @@
 
 One module per command group; each registers its commands on `cli`."""
 
-from refinery.cli import dead_letters, requests, router, serving, stack
+from refinery.cli import compile, dead_letters, drift, requests, router, serving, stack
 from refinery.cli.common import cli
 
-__all__ = ["cli", "dead_letters", "main", "requests", "router", "serving", "stack"]
+__all__ = ["cli", "compile", "dead_letters", "drift", "main", "requests", "router", "serving", "stack"]
 
 
 def main() -> None:

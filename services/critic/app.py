@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None, grounding: GroundingChecker | N
     def load_models() -> None:
         if loaded["grounding"] is None:
             loaded["grounding"] = GroundingChecker(SentenceEncoder(threads=1), settings.grounding_threshold)
+        service.bus.drift.embed = loaded["grounding"].encoder.encode  # drift also watches what outputs mean
 
     async def check(draft: Draft) -> Outcome:
         # In a thread, so the per-record time limit holds and one slow review does not hold the loop.

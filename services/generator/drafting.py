@@ -19,10 +19,11 @@ def generate_draft(message: ClassifiedRequest, engine: Engine, tier: Tier) -> Dr
         tier=tier,
         request=request,
         ledger=message.ledger,
-        messages=generation_messages(request.prompt, request.json_schema, request.context),
+        messages=generation_messages(request.prompt, request.json_schema, request.context, tier.prompt),
         json_schema=request.json_schema,
         stage="generator",
         round_=0,
+        prompt_version=tier.prompt.version,
     )
     return Draft(
         request=request,

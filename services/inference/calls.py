@@ -38,6 +38,7 @@ def constrained_call(
     round_: int,
     note: str | None = None,
     max_new_tokens: int | None = None,
+    prompt_version: str | None = None,
 ) -> CallResult:
     """Plan within the budget (raises BudgetExceeded), generate, parse, and account for the call.
     `max_new_tokens` lowers the tier's cap for a call whose value is known to be short."""
@@ -80,6 +81,7 @@ def constrained_call(
         ttft_ms=round(completion.ttft_ms, 3) if completion.ttft_ms is not None else None,
         duration_ms=round(completion.duration_ms, 3),
         note=note,
+        prompt_version=prompt_version,
     )
     truncated = completion.finish_reason == "length" and not parsed
     return CallResult(value, completion.text, parsed, truncated, entry, confidence_of(completion))

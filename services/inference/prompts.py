@@ -8,23 +8,32 @@ import orjson
 
 from services.documents.sentences import sentences
 from services.inference.engines.base import Message
-
-SYSTEM = (
-    "You turn requests into JSON. Reply with one JSON value that satisfies the given JSON Schema. "
-    "Use only facts stated in the request or the context; never invent values."
-)
+from services.inference.prompt_artifact import HANDWRITTEN, GenerationPrompt
 
 
 def _compact(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def generation_messages(prompt: str, json_schema: dict[str, Any], context: str | None) -> list[Message]:
+def _user_turn(prompt: str, json_schema: dict[str, Any] | None, context: str | None) -> str:
     parts = [f"Request: {prompt}"]
     if context:
         parts.append(f"Context:\n{context}")
-    parts.append(f"JSON Schema: {_compact(json_schema)}")
-    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "\n\n".join(parts)}]
+    if json_schema is not None:
+        parts.append(f"JSON Schema: {_compact(json_schema)}")
+    return "\n\n".join(parts)
+
+
+def generation_messages(
+    prompt: str, json_schema: dict[str, Any], context: str | None, template: GenerationPrompt = HANDWRITTEN
+) -> list[Message]:
+    """The whole-output prompt: the tier's instruction, its demonstrations as earlier turns, the request."""
+    messages: list[Message] = [{"role": "system", "content": template.instruction}]
+    for demo in template.demos:
+        messages.append({"role": "user", "content": _user_turn(demo.prompt, demo.json_schema, None)})
+        messages.append({"role": "assistant", "content": _compact(demo.output)})
+    messages.append({"role": "user", "content": _user_turn(prompt, json_schema, context)})
+    return messages
 
 
 SEGMENT_SYSTEM = "JSON only."  # the decoder enforces the shape; every prompt token is charged

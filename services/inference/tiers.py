@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from services.inference.model_files import ModelFileError, assembled, package_dir
+from services.inference.prompt_artifact import HANDWRITTEN, GenerationPrompt, load_prompt
 
 
 class Tier(BaseModel):
@@ -52,6 +53,11 @@ class Tier(BaseModel):
         description="The critic doubts this tier's draft when its least confident pick's log P is below this "
         "(calibrated by bench/ladder.py); None: not verified.",
     )
+    prompt: GenerationPrompt = Field(
+        default=HANDWRITTEN,
+        description="The generation prompt: prompts/<name>.json beside the tiers file (refinery compile) "
+        "when present, else the hand-written one.",
+    )
 
     def model_path(self, cache_dir: Path | None = None) -> Path:
         cache = cache_dir or Path.home() / ".cache" / "refinery" / "models"
@@ -77,10 +83,11 @@ class Tier(BaseModel):
 
 
 def load_tiers(path: Path) -> dict[str, Tier]:
-    """Tiers in file order (smallest first)."""
+    """Tiers in file order (smallest first), each with its compiled prompt where one is stored."""
     with path.open("rb") as fh:
         data = tomllib.load(fh)
     tiers = [Tier.model_validate(t) for t in data.get("tier", [])]
+    tiers = [t.model_copy(update={"prompt": load_prompt(path.parent / "prompts", t.name)}) for t in tiers]
     if not tiers:
         raise ValueError(f"{path}: no [[tier]] entries")
     return {t.name: t for t in tiers}

@@ -1,5 +1,6 @@
 """Typed publishing for one service: every message keyed by request id, Results and error records."""
 
+import asyncio
 import logging
 import time
 from typing import Any
@@ -9,6 +10,7 @@ from pydantic import BaseModel
 
 from schemas import ErrorRecord, Ledger, Result, ResultStatus, encode
 from schemas.classified import Envelope
+from services.drift.monitor import DriftMonitor
 from services.runtime.finished import FinishedIds
 from services.runtime.metrics import instruments, record_result
 from services.runtime.telemetry import current_trace_id
@@ -24,11 +26,14 @@ def now_ms() -> int:
 class Bus:
     """Typed publishing for one service: every message keyed by request id, encoded with orjson."""
 
-    def __init__(self, broker: KafkaBroker, settings: Settings, stage: str, finished: FinishedIds) -> None:
+    def __init__(
+        self, broker: KafkaBroker, settings: Settings, stage: str, finished: FinishedIds, drift: DriftMonitor
+    ) -> None:
         self.broker = broker
         self.settings = settings
         self.stage = stage
         self.finished = finished
+        self.drift = drift  # what this stage finishes, watched for drift (exported as refinery.drift.score)
 
     async def send(self, topic: str, message: BaseModel, key: str) -> None:
         await self.broker.publish(encode(message), topic, key=key.encode())
@@ -45,6 +50,7 @@ class Bus:
         await self.send(self.settings.topic_results, result, result.id)
         self.finished.add(result.id)
         record_result(result)
+        await asyncio.to_thread(self.drift.observe, result)  # may embed the output: off the event loop
 
     async def fail_envelope(self, reason: str, envelope: Envelope, payload: bytes, attempts: int = 1) -> None:
         """`fail` for a message that carries its request (tier, ledger and metadata come along)."""

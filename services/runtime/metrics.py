@@ -1,13 +1,15 @@
 """Refinery's own outcome metrics: requests taken in, Results by status, tokens and cost per stage, latency,
 critic failures, refinement rounds, retries and dead letters per stage (model-call metrics: inference/spans.py)."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from opentelemetry import metrics
-from opentelemetry.metrics import Counter, Histogram
+from opentelemetry.metrics import CallbackOptions, Counter, Histogram, Observation
 
 from schemas import Result
+from services.drift.monitor import DriftMonitor
 from services.inference.spans import seconds_histogram
 
 
@@ -68,3 +70,29 @@ def record_result(result: Result) -> None:
     meters.refine_rounds.record(result.rounds, {"refinery.tier": tier})
     if result.latency_ms is not None:
         meters.latency.record(result.latency_ms / 1000, {"refinery.status": result.status.value, "refinery.tier": tier})
+
+
+_drift_monitors: dict[str, DriftMonitor] = {}
+
+
+def drift_scores(_: CallbackOptions) -> Iterable[Observation]:
+    for stage, monitor in list(_drift_monitors.items()):
+        for (tier, schema), score in monitor.scores().items():
+            yield Observation(score, {"refinery.stage": stage, "refinery.tier": tier, "refinery.schema": schema})
+
+
+@lru_cache
+def _drift_gauge() -> None:
+    metrics.get_meter("refinery").create_observable_gauge(
+        "refinery.drift.score",
+        callbacks=[drift_scores],
+        unit="1",
+        description="How far a tier's (schema '*') or a schema family's Results moved from their baseline, "
+        "beyond chance; alert at DRIFT_THRESHOLD",
+    )
+
+
+def observe_drift(monitor: DriftMonitor, stage: str) -> None:
+    """Export the stage's drift scores (one gauge per process, every stage's monitor on it)."""
+    _drift_monitors[stage] = monitor
+    _drift_gauge()

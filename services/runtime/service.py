@@ -18,6 +18,7 @@ from typing import Any
 from faststream import AckPolicy, FastStream
 from faststream.kafka import KafkaBroker
 
+from services.drift.monitor import DriftMonitor
 from services.runtime.bus import Bus
 from services.runtime.connection import make_broker
 from services.runtime.dedupe import SeenKeys
@@ -25,6 +26,7 @@ from services.runtime.deliveries import DeliveryLog
 from services.runtime.finished import FinishedIds
 from services.runtime.health import HealthServer
 from services.runtime.inbound import Inbound, one_record, record_batch, safe_parser
+from services.runtime.metrics import observe_drift
 from services.runtime.retry import Retrier
 from services.runtime.telemetry import setup_telemetry, shutdown_telemetry
 from services.runtime.topics import TopicKeeper, create_topics
@@ -116,6 +118,10 @@ def create_service(name: str, settings: Settings | None = None) -> Service:
     app = FastStream(broker)
     health = HealthServer(broker, settings.health_host, settings.health_port)
     finished = FinishedIds(settings, settings.dedupe_capacity)
+    drift = DriftMonitor(
+        baseline_size=settings.drift_baseline, window_size=settings.drift_window, threshold=settings.drift_threshold
+    )
+    observe_drift(drift, name)
     app.after_shutdown(finished.stop)
     app.after_startup(health.start)
     app.on_shutdown(health.stop)
@@ -124,7 +130,7 @@ def create_service(name: str, settings: Settings | None = None) -> Service:
         name=name,
         settings=settings,
         broker=broker,
-        bus=Bus(broker, settings, name, finished),
+        bus=Bus(broker, settings, name, finished, drift),
         app=app,
         seen=SeenKeys(settings.dedupe_capacity),
         retrier=Retrier(broker, settings, name),

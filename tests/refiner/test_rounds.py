@@ -94,7 +94,8 @@ def test_budget_splits_the_joint_call_then_stops_and_is_never_exceeded(engine) -
 
 
 def test_many_failing_segments_fall_back_to_one_cheaper_full_regeneration(engine) -> None:
-    from services.refiner.rounds import full_is_cheaper, plan_segment
+    from services.refiner.rounds import full_is_cheaper
+    from services.refiner.segment_asks import plan_segment
 
     output = {"name": "Elm", "rooms": [{"floor": 40 + i, "label": "x"} for i in range(3)]}
     pointers = ["/name", *(f"/rooms/{i}/{key}" for i in range(3) for key in ("floor", "label"))]
@@ -196,7 +197,7 @@ def test_the_model_chooses_among_stated_values_that_keep_the_rules(engine) -> No
 
 
 def test_free_text_with_a_bad_length_is_left_to_an_open_decode(engine) -> None:
-    from services.refiner.rounds import Segment, plan_segment
+    from services.refiner.segment_asks import Segment, plan_segment
 
     schema = {"type": "object", "properties": {"summary": {"type": "string", "maxLength": 20}}}
     before = context_critique(schema, "The export job failed twice.", {"summary": "x" * 30})
@@ -205,7 +206,7 @@ def test_free_text_with_a_bad_length_is_left_to_an_open_decode(engine) -> None:
 
 
 def test_a_value_another_field_holds_is_neither_forced_on_an_optional_field_nor_offered_first(engine) -> None:
-    from services.refiner.rounds import plan_segment
+    from services.refiner.segment_asks import plan_segment
 
     schema = {
         "type": "object",

@@ -14,7 +14,9 @@ from jsonschema import validate
 from refinery.client import read_from_start, run_batch
 from refinery.devstack.stack import Stack
 from schemas import ErrorRecord, ResultStatus
+from schemas.fingerprint import schema_fingerprint
 from services.documents.bfcl import bfcl_requests
+from services.inference.tiers import load_tiers
 from services.settings import Settings
 from tests.conftest import make_request
 
@@ -43,6 +45,7 @@ async def read_topic(settings: Settings, topic: str) -> list[bytes]:
 
 def test_bfcl_batch_returns_one_schema_valid_result_each(stack: Stack, settings: Settings, shared_data) -> None:
     requests = bfcl_requests(limit=6, root=shared_data)
+    prompts = {tier.model_name: tier.prompt.version for tier in load_tiers(settings.tiers_file).values()}
     results = batch([orjson.dumps(r) for r in requests], settings)
     assert [r.id for r in results] == [r["id"] for r in requests]
     for request, result in zip(requests, results, strict=True):
@@ -55,6 +58,9 @@ def test_bfcl_batch_returns_one_schema_valid_result_each(stack: Stack, settings:
         assert {"classifier", "generator", "critic"} <= stages
         assert result.ledger.tokens <= request["budget"]["max_tokens"]
         assert result.metadata["task"] == request["metadata"]["task"]
+        assert result.schema_fingerprint == schema_fingerprint(request["schema"])
+        drafted = [e for e in result.ledger.entries if e.stage == "generator"]
+        assert drafted and all(e.prompt_version == prompts[e.model] for e in drafted)
         if result.status is ResultStatus.accepted:
             validate(result.output, request["schema"])
     assert sum(r.status is ResultStatus.accepted for r in results) >= 4
