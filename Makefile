@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 
-.PHONY: tasks calibrate train setup run test test-unit test-broker lint schemas schemas-check k8s-check up down clean
+.PHONY: tasks calibrate train compile setup run test test-unit test-broker lint schemas schemas-check k8s-check up down clean
 K8S_VENV := .venv-k8s
 K8S_STAMP := $(K8S_VENV)/.installed
 
@@ -71,6 +71,11 @@ calibrate: tasks
 
 train: tasks
 	$(BIN)/refinery train --tasks $(TASKS) --calibration $(CALIBRATION) --out models/router.onnx
+
+# Each tier's generation prompt, compiled on dev BFCL tasks (deterministic; resumes from
+# build/compile/outcomes.jsonl) → config/prompts/<tier>.json, which the generator and refiner load.
+compile: setup
+	$(BIN)/refinery compile
 
 up: setup
 	$(BIN)/refinery up

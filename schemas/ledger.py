@@ -17,6 +17,8 @@ class LedgerEntry(BaseModel):
     ttft_ms: float | None = None
     duration_ms: float = 0.0
     note: str | None = Field(default=None, description="What the call was for, e.g. the JSON pointer refined.")
+    drafted_tokens: int = Field(default=0, description="Speculative decoding: tokens proposed for verification.")
+    accepted_tokens: int = Field(default=0, description="Of the drafted tokens, those the model confirmed.")
     prompt_version: str | None = Field(
         default=None, description="The tier's generation prompt (config/prompts) a whole-output call used."
     )

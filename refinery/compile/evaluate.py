@@ -10,7 +10,7 @@ import orjson
 
 from schemas import ClassifiedRequest, GenerationRequest
 from services.documents.bfcl import read_jsonl, task_correct
-from services.generator.drafting import first_draft
+from services.generator.drafting import REQUEST_FAILURES, first_draft
 from services.inference.engines.base import Engine
 from services.inference.prompt_artifact import GenerationPrompt
 from services.inference.tiers import Tier
@@ -41,13 +41,18 @@ def score(outcomes: list[Outcome]) -> Score:
 
 
 def draft_outcome(request: GenerationRequest, engine: Engine, tier: Tier) -> Outcome:
+    """A prompt that does not fit the tier's window (long demonstrations) or a schema the decoder refuses
+    is a wrong answer at no token cost: the generator answers such a request with an error."""
     message = ClassifiedRequest(
         request=request,
         tier=tier.name,
         received_at_ms=int(time.time() * 1000),
         classification={"complexity": 0, "reason": "compile"},
     )
-    draft = first_draft(message, engine, tier)
+    try:
+        draft = first_draft(message, engine, tier)
+    except REQUEST_FAILURES:
+        return Outcome(request.id, False, 0, None)
     output = getattr(draft, "output", None)
     confidence = getattr(draft, "confidence", None)
     return Outcome(

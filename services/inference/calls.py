@@ -82,6 +82,8 @@ def constrained_call(
         duration_ms=round(completion.duration_ms, 3),
         note=note,
         prompt_version=prompt_version,
+        drafted_tokens=completion.drafted_tokens,
+        accepted_tokens=completion.accepted_tokens,
     )
     truncated = completion.finish_reason == "length" and not parsed
     return CallResult(value, completion.text, parsed, truncated, entry, confidence_of(completion))

@@ -96,6 +96,9 @@ def record_completion(span: Span, info: CallInfo, completion: Completion, captur
         span.set_attribute("refinery.closed_early", True)
     if completion.ttft_ms is not None:
         span.set_attribute("refinery.ttft_ms", round(completion.ttft_ms, 3))
+    if completion.drafted_tokens:
+        span.set_attribute("refinery.speculative.drafted_tokens", completion.drafted_tokens)
+        span.set_attribute("refinery.speculative.accepted_tokens", completion.accepted_tokens)
     if capture_content:
         span.set_attribute("gen_ai.output.messages", completion.text)
     base = {

@@ -44,6 +44,14 @@ class Tier(BaseModel):
         description="llama.cpp KV cache type: q8_0 halves its memory (with flash attention); "
         "measured in bench/results/quantization.json.",
     )
+    drafter: Literal["none", "prompt_lookup"] = Field(
+        default="none",
+        description="Speculative decoding (llama.cpp, llguidance): prompt_lookup drafts from the prompt and "
+        "output so far; outputs are identical to plain decoding (bench/results/speculative.json).",
+    )
+    speculate_max_batch: int = Field(
+        default=1, description="Speculate only for batches of at most this many calls (larger ones decode plainly)."
+    )
     max_new_tokens: int = 384
     max_batch: int = 8
     price_per_1k_input: float

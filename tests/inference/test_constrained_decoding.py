@@ -36,10 +36,12 @@ def test_a_grammar_llama_cpp_rejects_is_a_clean_compile_error() -> None:
     """Unclamped, 1500 optional repetitions make llama.cpp return a NULL sampler (a segfault if used)."""
     from llama_cpp import LlamaGrammar
 
+    from services.inference.engines.llama_cpp.gbnf import check_parses
+
     raw = LlamaGrammar.from_json_schema('{"type": "string", "maxLength": 1500}', verbose=False)
     gbnf = build_engine(TIER, SETTINGS.model_copy(update={"constrained_decoder": "gbnf"}))
     with pytest.raises(SchemaCompileError, match=r"llama\.cpp rejected the grammar"):
-        gbnf._check_parses(raw)
+        check_parses(raw, gbnf._vocab)
 
 
 @pytest.mark.parametrize("decoder", ["llguidance", "gbnf"])

@@ -101,10 +101,14 @@ class MaskProcessor:
         self.consumed = 0
         self.closer = Closer(self.ranks, self.room) if self.ranks is not None and self.room is not None else None
 
-    def __call__(self, input_ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    def sync(self, input_ids: "np.ndarray | list[int]") -> None:
+        """Consume the tokens picked since the last call (the prompt is never consumed)."""
         for token in input_ids[self.prompt_len + self.consumed :]:
             self.matcher.consume_token(int(token))
             self.consumed += 1
+
+    def __call__(self, input_ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        self.sync(input_ids)
         started = time.perf_counter()
         fill_next_token_bitmask(self.matcher, self.bitmask, 0)
         self.mask_seconds.append(time.perf_counter() - started)

@@ -21,6 +21,8 @@ class Completion:
     closed_early: bool = False  # the decoder steered the output to close within its limit (decoding/closing.py)
     logprobs: tuple[float, ...] = ()  # log P of each greedy pick under the schema mask (llguidance engines)
     token_ends: tuple[int, ...] = ()  # where each generated token ends in `text` (characters), with logprobs
+    drafted_tokens: int = 0  # speculative decoding: tokens a drafter proposed for the model to verify
+    accepted_tokens: int = 0  # of those, the ones the model's own greedy pick confirmed
 
 
 class Engine(Protocol):

@@ -84,6 +84,8 @@ def build_engine(tier: Tier, settings: Settings) -> Engine:
             decoder=settings.constrained_decoder,
             max_batch=tier.max_batch,
             kv_cache=tier.kv_cache,
+            drafter=tier.drafter,
+            speculate_max_batch=tier.speculate_max_batch,
         )
         return _coalesced(engine, settings)
     if kind == "openai":

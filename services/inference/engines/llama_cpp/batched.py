@@ -5,6 +5,13 @@ engine's own. Each prompt is prefilled in its own slot; then every step decodes 
 sequence still running in a single `llama_decode`, and each sequence applies its own llguidance mask to
 its own logits row before its greedy pick. Sequences stop independently (end token, complete JSON, mask
 stopped, or their token limit); the batch ends when the last one does.
+
+Speculative decoding (a `drafter`): a sequence feeds its last token and a draft of the tokens expected
+next in the same pass, with logits at every position. Its picks are then made position by position exactly
+as without a draft (the mask consumes only picked tokens, so the grammar state never sees a rejected one);
+while a pick equals the drafted token the next position's logits are valid and it continues, so one pass
+yields every accepted token plus the model's own next one. Rejected draft positions are dropped from the
+cache. The output is the one plain greedy decoding gives.
 """
 
 import ctypes
@@ -16,6 +23,7 @@ import llama_cpp
 import numpy as np
 
 from services.inference.decoding import llguidance_mask as llg
+from services.inference.decoding.drafting import DraftLength
 from services.inference.engines.base import Completion
 
 MIN_SHARED_PREFIX = 16  # tokens: a shorter common prefix is prefilled per slot
@@ -38,6 +46,17 @@ class Sequence:
     finish: str | None = None
     ttft_ms: float | None = None
     duration_ms: float = 0.0
+    draft_length: DraftLength = field(default_factory=DraftLength)
+    drafted: int = 0  # draft tokens fed for verification
+    accepted: int = 0  # of those, equal to the model's own pick
+
+    def pick(self, scores: np.ndarray) -> int:
+        if self.mask is not None:
+            self.mask(np.asarray(self.prompt + self.out, dtype=np.intc), scores)
+        return int(np.argmax(scores))
+
+
+Drafter = Callable[[list[int], "llg.MaskProcessor | None", int], list[int]]  # tokens, mask, up to k → draft
 
 
 class BatchedDecoder:
@@ -60,6 +79,7 @@ class BatchedDecoder:
         self._batch = llama_cpp.llama_batch_init(params.n_batch, 0, 1)
         self.n_vocab = n_vocab
         self.max_batch = max_batch
+        self.context_window = context_window
 
     def close(self) -> None:
         if self._ctx:
@@ -109,37 +129,38 @@ class BatchedDecoder:
         sequences: list[Sequence],
         is_end: Callable[[int], bool],
         is_complete: Callable[[Sequence], bool],
+        drafter: Drafter | None = None,
     ) -> list[Completion]:
         if not 0 < len(sequences) <= self.max_batch:
             raise ValueError(f"a batch holds 1..{self.max_batch} sequences, got {len(sequences)}")
-        llama_cpp.llama_memory_clear(llama_cpp.llama_get_memory(self._ctx), True)
+        memory = llama_cpp.llama_get_memory(self._ctx)
+        llama_cpp.llama_memory_clear(memory, True)
         started = time.perf_counter()
-        rows = self._prefill(sequences)
+        rows = {slot: [scores] for slot, scores in self._prefill(sequences).items()}
+        drafts: dict[int, list[int]] = {}
         while rows:
             step: list[tuple[int, int, int, bool]] = []
-            for slot, scores in rows.items():
+            for slot, logits in rows.items():
                 seq = sequences[slot]
-                if seq.mask is not None:
-                    seq.mask(np.asarray(seq.prompt + seq.out, dtype=np.intc), scores)
-                token = int(np.argmax(scores))
-                now = (time.perf_counter() - started) * 1000
-                seq.ttft_ms = seq.ttft_ms if seq.ttft_ms is not None else now
-                if is_end(token):
-                    seq.finish = "stop"
-                else:
-                    seq.out.append(token)
-                    if seq.mask is not None and (seq.mask.done or is_complete(seq)):  # constrained only
-                        seq.finish = "stop"
-                    elif len(seq.out) >= seq.max_new_tokens:
-                        seq.finish = "length"
-                if seq.finish is None:
-                    step.append((token, len(seq.prompt) + len(seq.out) - 1, slot, True))
-                else:
-                    seq.duration_ms = now
+                draft = drafts.get(slot, [])
+                accepted = self._walk(seq, logits, draft, is_end, is_complete, started)
+                seq.drafted, seq.accepted = seq.drafted + len(draft), seq.accepted + accepted
+                seq.draft_length.update(len(draft), accepted)
+                if seq.finish is not None:
+                    continue
+                position = len(seq.prompt) + len(seq.out) - 1  # of the last pick, not yet in the cache
+                llama_cpp.llama_memory_seq_rm(memory, slot, position, -1)  # rejected draft positions
+                room = min(seq.max_new_tokens - len(seq.out), self.context_window - position - 1)
+                k = min(seq.draft_length.k, room)
+                drafts[slot] = drafter(seq.prompt + seq.out, seq.mask, k) if drafter else []
+                fed = [seq.out[-1], *drafts[slot]]
+                step += [(token, position + i, slot, True) for i, token in enumerate(fed)]
             if not step:
                 break
             self._decode(step)
-            rows = {slot: self._logits(i) for i, (_, _, slot, _) in enumerate(step)}
+            rows = {}
+            for index, (_, _, slot, _) in enumerate(step):
+                rows.setdefault(slot, []).append(self._logits(index))
         return [
             Completion(
                 text="",  # filled in by the engine, which owns detokenisation
@@ -150,6 +171,38 @@ class BatchedDecoder:
                 finish_reason=seq.finish or "length",
                 closed_early=seq.mask is not None and seq.mask.closed_early,
                 logprobs=tuple(seq.mask.logprobs) if seq.mask is not None else (),
+                drafted_tokens=seq.drafted,
+                accepted_tokens=seq.accepted,
             )
             for seq in sequences
         ]
+
+    @staticmethod
+    def _walk(
+        seq: Sequence,
+        logits: list[np.ndarray],
+        draft: list[int],
+        is_end: Callable[[int], bool],
+        is_complete: Callable[[Sequence], bool],
+        started: float,
+    ) -> int:
+        """Pick position by position from one pass's rows; returns how many drafted tokens were accepted.
+        Row i follows the i-th drafted token, so it is valid only while every pick so far matched."""
+        for index, scores in enumerate(logits):
+            token = seq.pick(scores)
+            now = (time.perf_counter() - started) * 1000
+            seq.ttft_ms = seq.ttft_ms if seq.ttft_ms is not None else now
+            if is_end(token):
+                seq.finish = "stop"
+            else:
+                seq.out.append(token)
+                if seq.mask is not None and (seq.mask.done or is_complete(seq)):  # constrained only
+                    seq.finish = "stop"
+                elif len(seq.out) >= seq.max_new_tokens:
+                    seq.finish = "length"
+            if seq.finish is not None:
+                seq.duration_ms = now
+                return index
+            if index >= len(draft) or token != draft[index]:
+                return index
+        return len(draft)

@@ -8,13 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import llama_cpp
-import orjson
 from llama_cpp import Llama, LlamaGrammar, LogitsProcessorList
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
 from services.inference.decoding import llguidance_mask as llg
-from services.inference.decoding.bounds import bounded
 from services.inference.decoding.closing import ClosingRanks
+from services.inference.decoding.drafting import grammar_draft
 from services.inference.engines.base import Completion, Message, SchemaCompileError
 from services.inference.engines.in_process import (
     Call,
@@ -26,6 +25,7 @@ from services.inference.engines.in_process import (
 )
 from services.inference.engines.llama_cpp.batched import BatchedDecoder
 from services.inference.engines.llama_cpp.batched import Sequence as BatchSequence
+from services.inference.engines.llama_cpp.gbnf import gbnf_grammar
 
 # A quantized V cache needs flash attention in llama.cpp.
 KV_CACHE: dict[str, dict[str, object]] = {
@@ -47,6 +47,8 @@ class LlamaCppEngine:
         decoder: str = "llguidance",
         max_batch: int = 1,
         kv_cache: str = "f16",
+        drafter: str = "none",
+        speculate_max_batch: int = 1,
     ) -> None:
         if not model_path.is_file():
             raise FileNotFoundError(f"model file not found: {model_path}")
@@ -75,6 +77,10 @@ class LlamaCppEngine:
         self._lock = threading.Lock()  # one llama context: one generation at a time
         self.max_batch = max_batch if decoder == "llguidance" else 1  # batching applies llguidance masks
         self._batched: BatchedDecoder | None = None  # created on the first batch of two or more
+        # Speculative decoding (llguidance only): prompt lookup proposes, the model verifies in one pass.
+        # Only for batches of at most `speculate_max_batch` calls: a full batch already uses the compute.
+        self._drafter = grammar_draft if drafter == "prompt_lookup" and decoder == "llguidance" else None
+        self.speculate_max_batch = speculate_max_batch
 
     def _chat_formatter(self) -> Jinja2ChatFormatter:
         template = self._llm.metadata.get("tokenizer.chat_template")
@@ -102,23 +108,7 @@ class LlamaCppEngine:
     def _compile(self, json_schema: dict[str, Any]) -> Any:
         if self.decoder == "llguidance":
             return llg.compile_bounded(json_schema)
-        try:
-            grammar = LlamaGrammar.from_json_schema(orjson.dumps(bounded(json_schema)).decode(), verbose=False)
-        except Exception as exc:  # the converter raises bare Exceptions/KeyErrors for unsupported features
-            raise SchemaCompileError(f"{type(exc).__name__}: {exc}") from exc
-        self._check_parses(grammar)
-        return grammar
-
-    def _check_parses(self, grammar: LlamaGrammar) -> None:
-        """Parse the GBNF with llama.cpp itself: a grammar it rejects would otherwise crash the worker at
-        sampling time (llama-cpp-python does not check for the NULL sampler)."""
-        sampler = llama_cpp.llama_sampler_init_grammar(self._vocab, grammar._grammar.encode(), grammar._root.encode())
-        if not sampler:
-            raise SchemaCompileError(
-                "llama.cpp rejected the grammar (too many repetitions: lower maxLength/maxItems or use fewer "
-                "nested bounds)"
-            )
-        llama_cpp.llama_sampler_free(sampler)
+        return gbnf_grammar(json_schema, self._vocab)
 
     def complete(
         self,
@@ -128,6 +118,11 @@ class LlamaCppEngine:
         on_text: Callable[[str], None] | None = None,
     ) -> Completion:
         """`on_text` receives the text of each new token as it is generated (for streaming servers)."""
+        if self._drafter is not None and on_text is None:  # speculative: the batched decoder verifies drafts
+            [done] = self.complete_batch([(messages, json_schema, max_new_tokens)])
+            if isinstance(done, Exception):
+                raise done
+            return done
         grammar = self.grammar(json_schema) if json_schema is not None else None
         with self._lock:
             prompt = self._tokens(messages)
@@ -144,16 +139,21 @@ class LlamaCppEngine:
         """Several (messages, json_schema, max_new_tokens) calls sharing each forward pass, in chunks of
         `max_batch`. Greedy outputs equal `complete`'s. A call that cannot start (schema, context size)
         gets its exception in its place; the others still run."""
-        if self.max_batch <= 1 or len(calls) <= 1:
+        speculative = self._drafter is not None and len(calls) <= self.speculate_max_batch
+        if (self.max_batch <= 1 or len(calls) <= 1) and not speculative:
             return [self._complete_or_error(*call) for call in calls]
         results, prepared = prepare_in_place(calls, self._sequence)
         with self._lock:
             if self._batched is None:
-                self._batched = BatchedDecoder(self._llm, self.context_window, self.max_batch)
-            for start in range(0, len(prepared), self.max_batch):
-                chunk = prepared[start : start + self.max_batch]
+                self._batched = BatchedDecoder(self._llm, self.context_window, max(self.max_batch, 1))
+            for start in range(0, len(prepared), self._batched.max_batch):
+                chunk = prepared[start : start + self._batched.max_batch]
+                drafter = self._drafter if len(chunk) <= self.speculate_max_batch else None
                 done = self._batched.generate(
-                    [seq for _, seq in chunk], self._is_end, lambda seq: looks_complete(self._text(seq.out))
+                    [seq for _, seq in chunk],
+                    self._is_end,
+                    lambda seq: looks_complete(self._text(seq.out)),
+                    drafter,
                 )
                 for (index, seq), completion in zip(chunk, done, strict=True):
                     ends = tuple(len(self._text(seq.out[: i + 1])) for i in range(len(seq.out))) if seq.mask else ()
