@@ -103,7 +103,8 @@ def movements(
             shuffled = [pooled[i] for i in order]
             value = statistic(shuffled[: len(baseline)], shuffled[len(baseline) :])
             null.append(0.0 if value is None else value)
-        found.append(Movement(name, round(observed, 4), round(float(np.quantile(null, CHANCE_QUANTILE)), 4)))
+        chance = float(np.quantile(null, CHANCE_QUANTILE))
+        found.append(Movement(name, round(float(observed), 4), round(chance, 4)))  # plain floats: JSON-ready
     return found
 
 

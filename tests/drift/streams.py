@@ -10,7 +10,7 @@ CITIES = ["Paris", "London", "Tokyo", "Berlin", "Madrid", "Rome", "Oslo", "Lima"
 STEADY, SHIFTED = 60, 30  # results per group before and after the shift
 
 
-def result(i: int, tier: str, family: str, accepted: bool, rng: random.Random) -> Result:
+def result(i: int, tier: str, family: str, accepted: bool, rng: random.Random, rounds: int = 0) -> Result:
     if family == "weather":
         output = {"city": rng.choice(CITIES), "unit": rng.choice(["celsius", "fahrenheit"]), "days": rng.randint(1, 7)}
     else:
@@ -20,6 +20,7 @@ def result(i: int, tier: str, family: str, accepted: bool, rng: random.Random) -
         status=ResultStatus.accepted if accepted else ResultStatus.rejected,
         output=output,
         tier=tier,
+        rounds=rounds,
         schema_fingerprint=family,
         verdicts=[] if accepted else [Verdict(pointer="", kind="semantic", message="the verifier doubts it")],
         ledger=Ledger(entries=[LedgerEntry(stage="generator", input_tokens=rng.randint(270, 330), output_tokens=30)]),
@@ -42,5 +43,5 @@ def shifted_part() -> list[Result]:
     for i in range(STEADY, STEADY + SHIFTED):
         rows.append(result(i, "medium", "weather", i % 5 != 0, rng))
         rows.append(result(i, "medium", "invoice", i % 5 != 0, rng))
-        rows.append(result(i, "small", "weather", i % 5 == 0, rng))
+        rows.append(result(i, "small", "weather", i % 5 == 0, rng, rounds=2))  # refined in vain
     return rows

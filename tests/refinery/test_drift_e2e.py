@@ -67,5 +67,6 @@ def test_drift_report_flags_only_the_shifted_part(tmp_path) -> None:
         assert loud[("medium", "invoice")]["new"] and not loud[("medium", "weather")]["over_threshold"]
         moved = {m["component"] for m in loud[("medium", "*")]["moved"]}
         assert {"schemas", "embedding"} <= moved  # the encoder sees that the outputs mean something else
+        assert "effort" in {m["component"] for m in loud[("small", "*")]["moved"]}
     finally:
         broker.kill()
