@@ -25,7 +25,8 @@ def drift(
     bootstrap: Bootstrap = None,
 ) -> None:
     """Replay the Result topic through the drift monitor: per tier (schema `*`) and per schema family, the
-    score and what moved beyond chance. Exits 1 when any group is over the threshold."""
+    score now, its peak, since when it is over the threshold and when it first crossed, and what moved
+    beyond chance. Exits 1 when any group is over the threshold now."""
     from refinery.drift_report import drift_report
 
     settings = settings_for(bootstrap)
@@ -43,12 +44,14 @@ def drift(
             print(orjson.dumps(row.__dict__ | {"moved": moved}).decode())
     else:
         table = Table(title=f"drift over {fed} Results (alert at {settings.drift_threshold})")
-        for column in ("tier", "schema", "results", "score", "over since (UTC)", "moved beyond chance"):
+        columns = ("tier", "schema", "results", "score", "peak", "over since (UTC)", "first crossed", "moved")
+        for column in columns:
             table.add_column(column)
         for row in rows:
             moved = ", ".join(f"{m.component} {m.observed:g} (chance {m.chance:g})" for m in row.moved)
             schema = row.schema + (" (new)" if row.new else "")
             score = f"[bold red]{row.score:g}[/]" if row.over_threshold else f"{row.score:g}"
-            table.add_row(row.tier, schema, str(row.observations), score, _when(row.over_since_ms), moved)
+            when = (_when(row.over_since_ms), _when(row.first_crossed_ms))
+            table.add_row(row.tier, schema, str(row.observations), score, f"{row.peak:g}", *when, moved)
         console.print(table)
     raise typer.Exit(1 if any(row.over_threshold for row in rows) else 0)

@@ -3,8 +3,8 @@
 A group's baseline is its first `baseline_size` observations; its current window the latest `window_size`
 after those. A schema family first seen after its tier's baseline was complete is new: it is compared with
 its tier's baseline (what that tier normally sees and produces), so a new family shows up as drift on its
-own line. The report says what moved, by how much beyond chance, and since when the score has been over the
-alert threshold."""
+own line. The report says what moved, by how much beyond chance, since when the score has been over the
+alert threshold, and when it first crossed it and its peak (a shift that has passed is still reported)."""
 
 import threading
 import time
@@ -34,7 +34,9 @@ class Group:
     first_ms: int = 0
     score: float = 0.0
     moved: list[Movement] = field(default_factory=list)
-    over_since_ms: int | None = None
+    over_since_ms: int | None = None  # the current spell over the threshold began
+    first_crossed_ms: int | None = None  # the first time it ever crossed (kept after it recovers)
+    peak: float = 0.0
 
     def add(self, seen: Observation) -> None:
         self.first_ms = self.first_ms or seen.at_ms
@@ -52,8 +54,10 @@ class Group:
         within_family = frozenset({"schemas"}) if self.schema != TIER_WIDE else frozenset()
         self.moved = movements(base, list(self.current), skip=within_family)
         self.score = drift_score(self.moved)
+        self.peak = max(self.peak, self.score)
         if self.score >= threshold:
             self.over_since_ms = self.over_since_ms or at_ms
+            self.first_crossed_ms = self.first_crossed_ms or at_ms
         else:
             self.over_since_ms = None
 
@@ -67,6 +71,8 @@ class GroupReport:
     score: float
     over_threshold: bool
     over_since_ms: int | None
+    first_crossed_ms: int | None
+    peak: float
     first_ms: int
     moved: list[Movement]
 
@@ -122,6 +128,8 @@ class DriftMonitor:
                     score=g.score,
                     over_threshold=g.score >= self.threshold,
                     over_since_ms=g.over_since_ms,
+                    first_crossed_ms=g.first_crossed_ms,
+                    peak=g.peak,
                     first_ms=g.first_ms,
                     moved=[m for m in g.moved if m.excess > 0],
                 )
