@@ -28,7 +28,7 @@ from services.settings import Settings
 
 OUT = Path(__file__).parent / "results" / "compile.json"
 DRIFT = Path(__file__).parent / "results" / "drift.json"
-SENSITIVITY_TASKS = 8
+SENSITIVITY_TASKS = 6
 
 
 def trusted_wrong(outcomes: list[Outcome], tier: Tier) -> float | None:

@@ -33,7 +33,7 @@ from refinery.devstack.stack import Stack
 from services.settings import REPO_ROOT, Settings
 
 OUT = Path(__file__).parent / "results" / "drift.json"
-STEADY, NEW_FAMILY, DEGRADED = 56, 20, 24
+STEADY, NEW_FAMILY, DEGRADED = 56, 20, 40
 DRIFT_ENV = {"REFINERY_DRIFT_BASELINE": "16", "REFINERY_DRIFT_WINDOW": "16", "REFINERY_ESCALATION": "false"}
 
 
