@@ -83,6 +83,10 @@ def test_scores_are_exported_as_an_opentelemetry_gauge() -> None:
         if metric.name == "refinery.drift.score"
         for point in metric.data.data_points
     ]
-    scores = {(p.attributes["refinery.tier"], p.attributes["refinery.schema"]): p.value for p in points}
+    # other tests' services may have registered their stages' monitors in this process too
+    scores = {
+        (p.attributes["refinery.tier"], p.attributes["refinery.schema"]): p.value
+        for p in points
+        if p.attributes["refinery.stage"] == "critic"
+    }
     assert scores[("small", TIER_WIDE)] >= 0.2 > scores[("medium", "weather")]
-    assert all(p.attributes["refinery.stage"] == "critic" for p in points)

@@ -18,8 +18,9 @@ def test_constrained_drafts_satisfy_bfcl_schemas(engine, shared_data) -> None:
         validate(draft.output, raw["schema"])
         [entry] = draft.ledger.entries
         assert entry.stage == "generator" and entry.model == TIER.model_name
-        messages = generation_messages(raw["prompt"], raw["schema"], None)
+        messages = generation_messages(raw["prompt"], raw["schema"], None, TIER.prompt)  # the tier's own prompt
         assert entry.input_tokens == engine.count_tokens(messages)
+        assert entry.prompt_version == TIER.prompt.version
         assert 0 < entry.output_tokens <= TIER.max_new_tokens
         assert entry.ttft_ms is not None and entry.ttft_ms <= entry.duration_ms
         assert entry.cost == TIER.cost(entry.input_tokens, entry.output_tokens)

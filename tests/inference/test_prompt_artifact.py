@@ -52,4 +52,6 @@ def test_tiers_load_the_prompt_stored_beside_them(tmp_path: Path) -> None:
     save_prompt(tmp_path / "prompts", COMPILED)
     tiers = load_tiers(tmp_path / "tiers.toml")
     assert tiers["small"].prompt == COMPILED
-    assert tiers["large"].prompt.version == load_prompt(REPO_ROOT / "config" / "prompts", "large").version
+    assert tiers["large"].prompt is HANDWRITTEN  # none stored beside it
+    shipped = load_tiers(REPO_ROOT / "config" / "tiers.toml")
+    assert shipped["large"].prompt == load_prompt(REPO_ROOT / "config" / "prompts", "large")
