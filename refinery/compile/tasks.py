@@ -1,7 +1,7 @@
 """The compiler's task splits over ../shared/data BFCL (answers known), by index per category, disjoint:
-demonstrations are drawn from one slice, candidates are scored on another, and the benchmark reports on a
-third that nothing is tuned on. None overlaps the router's calibration set (the first 100 simple_python and
-40 live_multiple tasks)."""
+demonstrations are drawn from one slice, candidates are scored on another, the winner is checked on a third,
+and the benchmark reports on a fourth that nothing is tuned on. None overlaps the router's calibration set
+(the first 100 simple_python and 40 live_multiple tasks)."""
 
 import hashlib
 from typing import Any
@@ -12,6 +12,7 @@ from services.documents.bfcl import bfcl_requests, data_dir
 CATEGORIES = ("simple_python", "live_multiple")
 DEMO_POOL = range(140, 160)  # where demonstrations come from
 TUNE = range(160, 170)  # what candidates are scored on
+VALIDATE = range(170, 180)  # the winner must not lose to the hand-written prompt here, or it is not kept
 UNTUNED = range(340, 350)  # never tuned on: what bench/compile.py reports
 MAX_TOKENS = 4000  # a task's budget: generous, so the prompt's own cost is what differs
 
@@ -27,7 +28,7 @@ def split(indices: range, categories: tuple[str, ...] = CATEGORIES) -> list[Gene
 
 def data_version(categories: tuple[str, ...] = CATEGORIES) -> str:
     """Hash of the task and answer files the compiler reads, and of the splits."""
-    digest = hashlib.sha256(repr((DEMO_POOL, TUNE)).encode())
+    digest = hashlib.sha256(repr((DEMO_POOL, TUNE, VALIDATE)).encode())
     for category in categories:
         for suffix in ("", "_answers"):
             digest.update((data_dir() / "bfcl" / f"{category}{suffix}.jsonl").read_bytes())

@@ -2,7 +2,7 @@
 
 from refinery.compile.evaluate import Outcome
 from refinery.compile.search import INSTRUCTIONS, compile_prompt, demo_sets
-from refinery.compile.tasks import DEMO_POOL, TUNE, UNTUNED, expected_output, split
+from refinery.compile.tasks import DEMO_POOL, TUNE, UNTUNED, VALIDATE, expected_output, split
 from services.inference.prompt_artifact import HANDWRITTEN, GenerationPrompt
 
 
@@ -39,6 +39,18 @@ def test_a_cheaper_but_less_accurate_prompt_is_never_chosen() -> None:
     assert tried[0].prompt == HANDWRITTEN and len(tried) == 1 + 3 + 3
 
 
+def test_a_winner_that_loses_on_the_validation_slice_is_not_kept() -> None:
+    tuned = {instruction: (6, 400) for instruction in INSTRUCTIONS} | {"demos1": (6, 500), "demos2": (6, 600)}
+    tuned[INSTRUCTIONS[2]] = (6, 380)  # wins on tuning
+    held = dict(tuned) | {INSTRUCTIONS[0]: (7, 400), INSTRUCTIONS[2]: (6, 380)}  # loses on validation
+    pool = split(DEMO_POOL)[:4]
+    prompt, _ = compile_prompt("large", scripted(tuned), pool, "v1", lambda _: None, validate=scripted(held))
+    assert prompt.content_hash == HANDWRITTEN.content_hash
+    held[INSTRUCTIONS[0]] = (6, 400)  # as accurate there: the cheaper winner stands
+    prompt, _ = compile_prompt("large", scripted(tuned), pool, "v1", lambda _: None, validate=scripted(held))
+    assert prompt.instruction == INSTRUCTIONS[2]
+
+
 def test_when_nothing_beats_it_the_compiled_prompt_is_the_handwritten_one() -> None:
     table = {instruction: (6, 400) for instruction in INSTRUCTIONS} | {"demos1": (6, 500), "demos2": (6, 600)}
     prompt, _ = compile_prompt("large", scripted(table), split(DEMO_POOL)[:4], "v1", lambda _: None)
@@ -46,8 +58,8 @@ def test_when_nothing_beats_it_the_compiled_prompt_is_the_handwritten_one() -> N
 
 
 def test_the_splits_are_disjoint_and_demos_carry_the_answers() -> None:
-    ids = [{r.id for r in split(s)} for s in (DEMO_POOL, TUNE, UNTUNED)]
-    assert all(ids) and not (ids[0] & ids[1] or ids[0] & ids[2] or ids[1] & ids[2])
+    ids = [{r.id for r in split(s)} for s in (DEMO_POOL, TUNE, VALIDATE, UNTUNED)]
+    assert all(ids) and sum(len(i) for i in ids) == len(set().union(*ids))  # pairwise disjoint
     for demos in demo_sets(split(DEMO_POOL)):
         for demo in demos:
             assert demo.output  # the ground truth's first accepted values, optional ones left out
