@@ -24,11 +24,6 @@ def replay_results(records: list[ConsumerRecord], monitor: DriftMonitor) -> int:
 
 
 async def drift_report(settings: Settings, embed: Embed | None) -> tuple[int, list[GroupReport]]:
-    monitor = DriftMonitor(
-        baseline_size=settings.drift_baseline,
-        window_size=settings.drift_window,
-        threshold=settings.drift_threshold,
-        embed=embed,
-    )
+    monitor = DriftMonitor.from_settings(settings, embed)
     records = await read_from_start(settings, settings.topic_results)
     return replay_results(records, monitor), monitor.report()

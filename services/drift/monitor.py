@@ -17,6 +17,7 @@ import numpy as np
 from schemas import Result
 from services.drift.observations import Observation, observation, output_text
 from services.drift.scoring import Movement, drift_score, movements
+from services.settings import Settings
 
 Embed = Callable[[list[str]], np.ndarray]
 TIER_WIDE = "*"
@@ -92,6 +93,15 @@ class DriftMonitor:
         self.embed = embed
         self.groups: dict[tuple[str, str], Group] = {}
         self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, embed: Embed | None = None) -> "DriftMonitor":
+        return cls(
+            baseline_size=settings.drift_baseline,
+            window_size=settings.drift_window,
+            threshold=settings.drift_threshold,
+            embed=embed,
+        )
 
     def _group(self, tier: str, schema: str) -> Group:
         key = (tier, schema)

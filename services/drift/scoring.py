@@ -27,9 +27,14 @@ CHANCE_QUANTILE = 0.9
 Statistic = Callable[[Sequence[Observation], Sequence[Observation]], float | None]
 
 
-def _schemas(a: Sequence[Observation], b: Sequence[Observation]) -> float:
-    ca, cb = Counter(o.schema for o in a), Counter(o.schema for o in b)
+def _total_variation(a: Sequence[object], b: Sequence[object]) -> float:
+    """Half the summed difference between two categorical distributions (0: the same, 1: disjoint)."""
+    ca, cb = Counter(a), Counter(b)
     return 0.5 * sum(abs(ca[k] / len(a) - cb[k] / len(b)) for k in ca.keys() | cb.keys())
+
+
+def _schemas(a: Sequence[Observation], b: Sequence[Observation]) -> float:
+    return _total_variation([o.schema for o in a], [o.schema for o in b])
 
 
 def _acceptance(a: Sequence[Observation], b: Sequence[Observation]) -> float:
@@ -37,8 +42,7 @@ def _acceptance(a: Sequence[Observation], b: Sequence[Observation]) -> float:
 
 
 def _outcomes(a: Sequence[Observation], b: Sequence[Observation]) -> float:
-    ca, cb = Counter(o.outcome for o in a), Counter(o.outcome for o in b)
-    return 0.5 * sum(abs(ca[k] / len(a) - cb[k] / len(b)) for k in ca.keys() | cb.keys())
+    return _total_variation([o.outcome for o in a], [o.outcome for o in b])
 
 
 def _effort(a: Sequence[Observation], b: Sequence[Observation]) -> float:

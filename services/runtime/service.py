@@ -118,9 +118,7 @@ def create_service(name: str, settings: Settings | None = None) -> Service:
     app = FastStream(broker)
     health = HealthServer(broker, settings.health_host, settings.health_port)
     finished = FinishedIds(settings, settings.dedupe_capacity)
-    drift = DriftMonitor(
-        baseline_size=settings.drift_baseline, window_size=settings.drift_window, threshold=settings.drift_threshold
-    )
+    drift = DriftMonitor.from_settings(settings)
     observe_drift(drift, name)
     app.after_shutdown(finished.stop)
     app.after_startup(health.start)

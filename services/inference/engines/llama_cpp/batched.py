@@ -11,7 +11,8 @@ next in the same pass, with logits at every position. Its picks are then made po
 as without a draft (the mask consumes only picked tokens, so the grammar state never sees a rejected one);
 while a pick equals the drafted token the next position's logits are valid and it continues, so one pass
 yields every accepted token plus the model's own next one. Rejected draft positions are dropped from the
-cache. The output is the one plain greedy decoding gives.
+cache. The output equals plain greedy decoding's but for near-ties: llama.cpp rounds a multi-token pass
+differently from single-token passes (bench/results/speculative.json counts the differences).
 """
 
 import ctypes
@@ -149,7 +150,8 @@ class BatchedDecoder:
                 if seq.finish is not None:
                     continue
                 position = len(seq.prompt) + len(seq.out) - 1  # of the last pick, not yet in the cache
-                llama_cpp.llama_memory_seq_rm(memory, slot, position, -1)  # rejected draft positions
+                if accepted < len(draft):  # rejected draft positions, from the last pick's on
+                    llama_cpp.llama_memory_seq_rm(memory, slot, position, -1)
                 room = min(seq.max_new_tokens - len(seq.out), self.context_window - position - 1)
                 k = min(seq.draft_length.k, room)
                 drafts[slot] = drafter(seq.prompt + seq.out, seq.mask, k) if drafter else []
