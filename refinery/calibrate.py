@@ -40,6 +40,8 @@ def run_task(request: GenerationRequest, pipeline: Pipeline, tier: str) -> dict[
         "cost": entry.cost,
         "seconds": round(time.perf_counter() - started, 3),
         "confidence": confidence.model_dump() if confidence is not None else None,
+        "output": result.output,  # to fit and audit verifiers on (bench/ladder.py, bench/request_grounding.py)
+        "verdicts": sorted({f"{v.kind}:{v.code or ''}" for v in result.verdicts}),
     }
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 
+from services.documents.bfcl_answers import arguments_match
 from services.settings import REPO_ROOT
 
 BFCL_TYPES = {"dict": "object", "float": "number", "tuple": "array"}
@@ -107,8 +108,8 @@ def bfcl_requests(
 
 
 def bfcl_correct(output: Any, ground_truth: list[dict[str, Any]], named: bool = False) -> bool:
-    """BFCL's rule: each parameter equals one of the listed values; "" in the list means it may be omitted.
-    `named`: the output is `{"<function>": {<arguments>}}` and must name the expected function."""
+    """BFCL's rule (bfcl_answers). `named`: the output is `{"<function>": {<arguments>}}` and must name the
+    expected function."""
     if not ground_truth:
         return False
     [(function, expected)] = ground_truth[0].items()
@@ -116,17 +117,7 @@ def bfcl_correct(output: Any, ground_truth: list[dict[str, Any]], named: bool = 
         if not isinstance(output, dict) or list(output) != [function]:
             return False
         output = output[function]
-    if not isinstance(output, dict):
-        return False
-    if set(output) - set(expected):
-        return False
-    for name, allowed in expected.items():
-        if name not in output:
-            if "" not in allowed:
-                return False
-        elif output[name] not in allowed:
-            return False
-    return True
+    return arguments_match(output, expected)
 
 
 def task_correct(request_metadata: dict[str, Any], output: Any) -> bool | None:
