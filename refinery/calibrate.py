@@ -13,7 +13,8 @@ from typing import Any
 
 import orjson
 
-from schemas import GenerationRequest, ResultStatus
+from schemas import Draft, GenerationRequest, ResultStatus
+from services.critic.validators import check_draft
 from services.documents.bfcl import read_jsonl, task_correct
 from services.pipeline import Pipeline
 
@@ -43,6 +44,33 @@ def run_task(request: GenerationRequest, pipeline: Pipeline, tier: str) -> dict[
         "output": result.output,  # to fit and audit verifiers on (bench/ladder.py, bench/request_grounding.py)
         "verdicts": sorted({f"{v.kind}:{v.code or ''}" for v in result.verdicts}),
     }
+
+
+def rejudge(record: dict[str, Any], request: GenerationRequest) -> dict[str, Any]:
+    """A record judged again from its stored draft by today's deterministic checks and answer rule, with no
+    model call: the checks are pure functions of the request and the output. Requests with a context are
+    left as they are (their grounding needs the encoder)."""
+    if "output" not in record or request.context or record.get("error"):
+        return record
+    draft = Draft(request=request, tier=record["tier"], received_at_ms=0, output=record["output"])
+    verdicts = [v for v in check_draft(draft) if v.severity == "error"]
+    correct = task_correct(request.metadata, record["output"])
+    accepted = not verdicts
+    return record | {
+        "accepted": accepted,
+        "correct": correct,
+        "passed": accepted and correct is not False,
+        "verdicts": sorted({f"{v.kind}:{v.code or ''}" for v in verdicts}),
+    }
+
+
+def rejudge_file(requests: Iterable[GenerationRequest], path: Path) -> int:
+    """Rewrite `path` with every record re-judged (`rejudge`); returns how many changed."""
+    by_id = {r.id: r for r in requests}
+    records = list(read_jsonl(path))
+    judged = [rejudge(r, by_id[r["task"]]) if r["task"] in by_id else r for r in records]
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in judged))
+    return sum(a != b for a, b in zip(records, judged, strict=True))
 
 
 def done_pairs(out_path: Path) -> set[tuple[str, str]]:

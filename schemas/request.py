@@ -27,6 +27,11 @@ class GenerationRequest(BaseModel):
     prompt: str = Field(min_length=1, description="The task, in natural language.")
     json_schema: dict[str, Any] = Field(alias="schema", description="JSON Schema the output must satisfy.")
     context: str | None = Field(default=None, description="Source text the output must be grounded in.")
+    creative: bool = Field(
+        default=False,
+        description="Without a context, the output's free-text values must come from the request itself (as in "
+        "function calling); true lets them be made up (names, labels, copy for a creative task).",
+    )
     tier: str | None = Field(default=None, description="Force a model tier; skips routing.")
     budget: Budget
     deadline_ms: PositiveInt | None = Field(default=None, description="Wall-clock deadline from receipt.")

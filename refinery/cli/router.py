@@ -33,9 +33,13 @@ def calibrate(
     ),
     tier: Annotated[list[str] | None, typer.Option(help="Only these tiers (default: all).")] = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N tasks of the file.")] = None,
+    rejudge: Annotated[
+        bool, typer.Option(help="Judge the stored drafts again with today's checks and answer rule (no model).")
+    ] = False,
 ) -> None:
     """Run every task through every tier (generator + critic, no routing) and record the outcomes."""
     from refinery.calibrate import calibrate as run_calibration
+    from refinery.calibrate import rejudge_file
     from schemas import GenerationRequest
     from services.inference.engines import EnginePool
     from services.inference.tiers import load_tiers
@@ -46,6 +50,9 @@ def calibrate(
     chosen = tier or list(all_tiers)
     requests = [GenerationRequest.model_validate_json(line) for line in tasks_path.read_bytes().splitlines() if line]
     requests = requests[:limit] if limit is not None else requests
+    if rejudge:
+        console.print(f"{rejudge_file(requests, output_path)} records changed in {output_path}")
+        return
     output_path.parent.mkdir(parents=True, exist_ok=True)
     pipeline = Pipeline(EnginePool(all_tiers, settings), max_rounds=0)
     with progress_bar("calibrate") as progress:

@@ -7,6 +7,7 @@ from jsonschema import ValidationError
 from schemas import Draft, Verdict
 from services.critic.consistency import derived_pointers, repeated_items, rule_verdicts
 from services.critic.grounding import GroundingChecker
+from services.critic.request_support import request_support_verdicts
 from services.documents.segments import join
 from services.documents.validation import validator
 
@@ -51,7 +52,8 @@ def _failing(verdicts: list[Verdict]) -> set[str]:
 
 
 def check_draft(draft: Draft, grounding: "GroundingChecker | None" = None) -> list[Verdict]:
-    """Every check that applies: parse, schema + formats, the request's rules, grounding in its context."""
+    """Every check that applies: parse, schema + formats, the request's rules, grounding in its context or,
+    without one, in the request itself (unless it is creative)."""
     if not draft.parsed:
         cut = " (generation hit its token limit)" if draft.truncated else ""
         return [Verdict(pointer="", kind="parse", message=f"output is not valid JSON{cut}")]
@@ -71,4 +73,10 @@ def check_draft(draft: Draft, grounding: "GroundingChecker | None" = None) -> li
             draft.output, request.json_schema, request.context, derived_pointers(request.rules)
         )
         verdicts += [v for v in grounded if v.pointer not in failing]
+    elif not request.context and not request.creative:
+        failing = _failing(verdicts)
+        supported = request_support_verdicts(
+            draft.output, request.json_schema, request.prompt, derived_pointers(request.rules)
+        )
+        verdicts += [v for v in supported if v.pointer not in failing]
     return verdicts

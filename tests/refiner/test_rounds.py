@@ -42,7 +42,9 @@ def engine():
 
 def critique(output: dict, verdicts: list[Verdict], max_tokens: int = 4000, used: int = 0) -> Critique:
     request = GenerationRequest.model_validate(
-        make_request(prompt="A house named Elm with two rooms.", schema=SCHEMA, budget={"max_tokens": max_tokens})
+        make_request(
+            prompt="A house named Elm with two rooms.", creative=True, schema=SCHEMA, budget={"max_tokens": max_tokens}
+        )
     )
     ledger = Ledger().add(LedgerEntry(stage="generator", input_tokens=used, output_tokens=0)) if used else Ledger()
     return Critique(request=request, tier="small", ledger=ledger, received_at_ms=0, output=output, verdicts=verdicts)

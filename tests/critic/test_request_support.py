@@ -1,0 +1,66 @@
+"""Values a request without a context does not support (drafts seen from the large tier on BFCL)."""
+
+from schemas import Draft, GenerationRequest
+from services.critic.request_support import unsupported_values
+from services.critic.validators import check_draft
+from tests.conftest import make_request
+
+FLIGHT = {
+    "type": "object",
+    "properties": {
+        "origin_airport": {"type": "string", "description": "IATA code or city name of the origin"},
+        "destination_airport": {"type": "string"},
+        "departure_date": {"type": "string", "description": "YYYY-MM-DD"},
+        "seating_class": {"type": "string", "enum": ["Economy", "Business"]},
+        "airlines": {"type": "string", "description": "Preferred airline, default 'dontcare'"},
+        "number_of_tickets": {"type": "integer", "default": 1},
+    },
+}
+ASK = (
+    "Search for a one-way Economy flight from Chicago to Shanghai with Delta Airlines, "
+    "departing on the 15th of April 2023."
+)
+
+
+def test_a_made_up_value_is_unsupported_and_the_rest_is_not() -> None:
+    draft = {
+        "origin_airport": "JFK",
+        "destination_airport": "Shanghai",
+        "departure_date": "2023-04-15",
+        "seating_class": "Economy",
+        "airlines": "Delta Airlines",
+        "number_of_tickets": 1,
+    }
+    found = unsupported_values(draft, FLIGHT, ASK, numbers=True)
+    assert [(u.pointer, u.value) for u in found] == [("/origin_airport", "JFK")]
+
+
+def test_the_field_schema_supports_its_own_default() -> None:
+    assert unsupported_values({"airlines": "dontcare"}, FLIGHT, ASK) == []
+    assert unsupported_values({"number_of_tickets": 1}, FLIGHT, "Chicago to Shanghai", numbers=True) == []
+
+
+def test_numbers_are_judged_only_when_asked() -> None:
+    assert unsupported_values({"number_of_tickets": 3}, FLIGHT, ASK) == []
+    found = unsupported_values({"number_of_tickets": 3}, FLIGHT, ASK, numbers=True)
+    assert [u.value for u in found] == [3]
+
+
+def test_words_are_matched_whole_and_by_share() -> None:
+    schema = {"type": "object", "properties": {"city": {"type": "string"}}}
+    assert unsupported_values({"city": "New York, NY"}, schema, "restaurants in New York") == []  # 2 of 3 words
+    assert unsupported_values({"city": "ny"}, schema, "so many restaurants")  # not a whole word of the request
+    assert unsupported_values({"city": "New York, NY"}, schema, "restaurants in New York", min_share=1.0)
+
+
+def _draft(creative: bool) -> Draft:
+    request = make_request(prompt=ASK, schema=FLIGHT, creative=creative)
+    output = {"origin_airport": "JFK", "destination_airport": "Shanghai"}
+    return Draft(request=GenerationRequest.model_validate(request), tier="large", received_at_ms=0, output=output)
+
+
+def test_the_critic_refuses_made_up_values_unless_the_request_is_creative() -> None:
+    [verdict] = check_draft(_draft(creative=False))
+    assert (verdict.pointer, verdict.kind, verdict.code) == ("/origin_airport", "grounding", "request")
+    assert "'JFK' is not in the request" in verdict.message
+    assert check_draft(_draft(creative=True)) == []
