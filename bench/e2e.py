@@ -66,6 +66,8 @@ def main() -> None:
                 "stage_ms": stages,
                 "generator_ttft_ms": ttft[0] if ttft else None,
                 "queue_and_transport_ms": round((result.latency_ms or 0) - sum(stages.values()), 1),
+                "verdicts": sorted({f"{v.kind}:{v.code or ''}" for v in result.verdicts}),
+                "output": result.output,
             }
         )
     stage_names = ("classifier", "generator", "critic", "refiner")

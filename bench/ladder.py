@@ -38,6 +38,9 @@ MAX_FALSE_ACCEPT = 0.10
 TOP_LOSS = 0.01  # right answers the top tier's threshold may turn away, as a share of tasks
 
 
+MATRICES = ("accepted", "supported", "correct", "confidence", "cost", "tokens", "ms")
+
+
 @dataclass
 class Outcomes:
     """Per task (rows) and tier (columns), from the calibration records."""
@@ -45,6 +48,7 @@ class Outcomes:
     ids: list[str]
     requests: list[dict]
     accepted: np.ndarray  # the critic's deterministic checks passed
+    supported: np.ndarray  # no value the request does not mention (critic/request_support.py)
     correct: np.ndarray  # equal to BFCL's answer
     confidence: np.ndarray  # least confident pick's log P (-inf where the tier produced nothing)
     cost: np.ndarray
@@ -56,7 +60,7 @@ class Outcomes:
         return Outcomes(
             [self.ids[i] for i in pick],
             [self.requests[i] for i in pick],
-            *(getattr(self, f)[pick] for f in ("accepted", "correct", "confidence", "cost", "tokens", "ms")),
+            *(getattr(self, f)[pick] for f in MATRICES),
         )
 
 
@@ -71,11 +75,15 @@ def load(tasks: Path, calibration: Path, tiers: list[str]) -> Outcomes:
         return (record.get("confidence") or {}).get("min_logprob", -np.inf)
 
     confidence = np.array([[least(records[(t["id"], tier)]) for tier in tiers] for t in rows])
+    supported = np.array(
+        [["grounding:request" not in records[(t["id"], tier)].get("verdicts", []) for tier in tiers] for t in rows]
+    )
     tokens = column("input_tokens") + column("output_tokens")
     return Outcomes(
         [t["id"] for t in rows],
         rows,
         column("accepted").astype(bool),
+        supported,
         column("correct").astype(bool),
         confidence,
         column("cost"),
@@ -159,22 +167,33 @@ def summary(outcome: dict[str, np.ndarray]) -> dict[str, float | None]:
     }
 
 
+def flag_scores(flagged: np.ndarray, wrong: np.ndarray) -> dict[str, float | int | None]:
+    hits = int((flagged & wrong).sum())
+    return {
+        "flagged": int(flagged.sum()),
+        "precision": round(hits / flagged.sum(), 4) if flagged.any() else None,
+        "recall": round(hits / wrong.sum(), 4) if wrong.any() else None,
+    }
+
+
 def verifier_report(data: Outcomes, thresholds: list[float | None], tiers: list[str]) -> dict[str, dict]:
-    """Precision and recall at flagging wrong drafts (among those the deterministic checks pass)."""
+    """Precision and recall at flagging wrong drafts, among those the schema-level checks pass: by the
+    request-support check, by the model's confidence, and by either (what the critic does)."""
     report = {}
     for t, tier in enumerate(tiers):
         threshold = thresholds[t]
-        judged = data.accepted[:, t]
+        judged = data.accepted[:, t] | ~data.supported[:, t]  # passing everything but request support
         wrong = judged & ~data.correct[:, t]
-        flagged = judged & (data.confidence[:, t] < (threshold if threshold is not None else -np.inf))
-        true_flags = int((flagged & wrong).sum())
+        unsure = judged & (data.confidence[:, t] < (threshold if threshold is not None else -np.inf))
+        made_up = judged & ~data.supported[:, t]
+
         report[tier] = {
             "threshold_min_logprob": threshold,
             "drafts": int(judged.sum()),
             "wrong": int(wrong.sum()),
-            "flagged": int(flagged.sum()),
-            "precision": round(true_flags / flagged.sum(), 4) if flagged.any() else None,
-            "recall": round(true_flags / wrong.sum(), 4) if wrong.any() else None,
+            **flag_scores(unsure | made_up, wrong),
+            "request_support_only": flag_scores(made_up, wrong),
+            "confidence_only": flag_scores(unsure, wrong),
         }
     return report
 
@@ -250,7 +269,8 @@ def main() -> None:
             for name in tiers
         ],
         "verifier": {
-            "kind": "drafting model's own confidence (least confident pick's log P), zero extra tokens",
+            "kind": "values the request does not mention (deterministic) or the drafting model's own low "
+            "confidence (least confident pick's log P): zero extra tokens",
             "thresholds": dict(zip(tiers, thresholds, strict=True)),
             **verifier_report(test, thresholds, tiers)[tiers[1] if len(tiers) > 2 else tiers[0]],
             "tokens_per_check": 0,

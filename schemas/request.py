@@ -33,6 +33,12 @@ class GenerationRequest(BaseModel):
         "function calling); true lets them be made up (names, labels, copy for a creative task).",
     )
     tier: str | None = Field(default=None, description="Force a model tier; skips routing.")
+    adapter: str | None = Field(
+        default=None,
+        max_length=64,
+        description="A brand voice: a LoRA adapter a tier carries (config/tiers.toml). The request goes to the "
+        "smallest tier carrying it; an unknown adapter gets an error record.",
+    )
     budget: Budget
     deadline_ms: PositiveInt | None = Field(default=None, description="Wall-clock deadline from receipt.")
     rules: list[str] = Field(default_factory=list, description="Cross-field rules the critic checks.")

@@ -41,13 +41,15 @@ class Pipeline:
     def classify(self, request: GenerationRequest, received_at_ms: int = 0) -> ClassifiedRequest:
         if self.router is not None:
             return self.router.classify([request], received_at_ms)[0]
-        tier = request.tier or next(iter(self.engines.tiers))
+        carriers = [t.name for t in self.engines.tiers.values() if request.adapter in t.adapters]
+        tier = request.tier or (carriers[0] if carriers else next(iter(self.engines.tiers)))
         forced = Classification(complexity=0, reason="tier given to the pipeline", forced=True)
         return ClassifiedRequest(request=request, tier=tier, received_at_ms=received_at_ms, classification=forced)
 
     def _draft(self, message: ClassifiedRequest) -> Draft | Result:
         try:
-            return first_draft(message, self.engines.get(message.tier), self.engines.tiers[message.tier])
+            engine = self.engines.get(message.tier, message.request.adapter)
+            return first_draft(message, engine, self.engines.tiers[message.tier])
         except REQUEST_FAILURES as exc:
             return message.result(ResultStatus.error, error=f"generator: {failure_reason(exc)}")
 

@@ -80,7 +80,8 @@ def create_app(settings: Settings | None = None) -> FastStream:
         tiers = load_tiers(settings.tiers_file)
         model = RouterModel(settings.router_model, list(tiers))
         room = {t.name: t.context_window - t.max_new_tokens for t in tiers.values()}
-        loaded["router"] = router = Router(model, settings.router_cost_weight, room)
+        adapters = {t.name: frozenset(t.adapters) for t in tiers.values()}
+        loaded["router"] = router = Router(model, settings.router_cost_weight, room, adapters)
         log.info("router model %s on %s, cost weight %s", settings.router_model, model.provider, router.cost_weight)
 
     @service.batch_subscriber(

@@ -23,6 +23,26 @@ def check_forced_tier(request: GenerationRequest, tier_names: Sequence[str]) -> 
         )
 
 
+def check_adapter(request: GenerationRequest, adapters: dict[str, frozenset[str]]) -> None:
+    """A named adapter must be carried by some tier, and by the forced tier when one is forced."""
+    if request.adapter is None:
+        return
+    carriers = [tier for tier, names in adapters.items() if request.adapter in names]
+    known = sorted({name for names in adapters.values() for name in names})
+    if not carriers:
+        raise RequestRejected(
+            f"unknown adapter {request.adapter!r}; known adapters: {', '.join(known) or 'none'}",
+            request.id,
+            request.metadata,
+        )
+    if request.tier is not None and request.tier not in carriers:
+        raise RequestRejected(
+            f"tier {request.tier!r} does not carry adapter {request.adapter!r} (carried by: {', '.join(carriers)})",
+            request.id,
+            request.metadata,
+        )
+
+
 CHARS_PER_TOKEN = 3  # a cautious estimate for prompts with JSON: real tokenizers give 3.5-4.5
 
 
@@ -33,11 +53,19 @@ def estimated_tokens(request: GenerationRequest) -> int:
 
 
 class Router:
-    def __init__(self, model: RouterModel, cost_weight: float, room: dict[str, int] | None = None) -> None:
-        """`room`: per tier, the prompt tokens its context window holds beside its answer (None: any)."""
+    def __init__(
+        self,
+        model: RouterModel,
+        cost_weight: float,
+        room: dict[str, int] | None = None,
+        adapters: dict[str, frozenset[str]] | None = None,
+    ) -> None:
+        """`room`: per tier, the prompt tokens its context window holds beside its answer (None: any).
+        `adapters`: per tier, the adapters it carries."""
         self.model = model
         self.cost_weight = cost_weight
         self.room = room or {}
+        self.adapters = adapters or {}
         self.version = f"router-onnx:{model.path.name}"
 
     def fitting(self, request: GenerationRequest, pick: int) -> int:
@@ -47,6 +75,15 @@ class Router:
             if self.room.get(self.tiers[index], need) >= need:
                 return index
         return pick  # none does: the generator refuses it with the numbers
+
+    def carrier(self, adapter: str | None, pick: int) -> str:
+        """The tier to run on: the pick, or for an adapter the smallest tier from the pick up that carries it
+        (else the largest that does; `check_adapter` made sure one does)."""
+        if adapter is None:
+            return self.tiers[pick]
+        carriers = [i for i, tier in enumerate(self.tiers) if adapter in self.adapters.get(tier, ())]
+        above = [i for i in carriers if i >= pick]
+        return self.tiers[above[0] if above else carriers[-1]]
 
     @property
     def tiers(self) -> list[str]:
@@ -72,6 +109,9 @@ class Router:
                 reason = f"P(pass) {shown}; cost weight {self.cost_weight} → {tier}"
                 if fits != pick:
                     reason += f" ({self.tiers[int(pick)]}'s context window cannot hold it)"
+                carrier = self.carrier(request.adapter, fits)
+                if carrier != tier:
+                    tier, reason = carrier, f"{reason}; adapter {request.adapter!r} is carried by {carrier}"
             classification = Classification(
                 complexity=complexity, reason=reason, forced=forced, pass_probability=p_pass
             )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from schemas import DUPLICATE_ID, GenerationRequest
 from services.classifier.intake import RequestRejected, parse_request
-from services.classifier.router import Router, check_forced_tier
+from services.classifier.router import Router, check_adapter, check_forced_tier
 from services.runtime.service import Service
 
 log = logging.getLogger("refinery.classifier")
@@ -31,6 +31,7 @@ def _validated(body: bytes, service: Service, router: Router) -> GenerationReque
     try:
         request = parse_request(body, service.settings.max_request_bytes)
         check_forced_tier(request, router.tiers)
+        check_adapter(request, router.adapters)
     except RequestRejected as rejected:
         return rejected
     return request

@@ -15,8 +15,10 @@ class Escalation:
     max_escalations: int = 2
 
     def next_tier(self, draft: Draft) -> str | None:
-        """None at the top, past the cap, or for a request that forced its tier (the forced tier wins)."""
-        if draft.request.tier is not None or draft.escalations >= self.max_escalations or draft.tier not in self.ladder:
+        """None at the top, past the cap, or for a request that forced its tier (the forced tier wins) or
+        named an adapter (its voice lives on the tier that carries it)."""
+        pinned = draft.request.tier is not None or draft.request.adapter is not None
+        if pinned or draft.escalations >= self.max_escalations or draft.tier not in self.ladder:
             return None
         index = self.ladder.index(draft.tier) + 1
         return self.ladder[index] if index < len(self.ladder) else None

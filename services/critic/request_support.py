@@ -1,15 +1,16 @@
 """Values a request without a context gives no basis for.
 
 With no source text, the request itself is the only evidence: a value the model wrote that neither the
-request nor the field's own schema (its description, default, examples) mentions was made up. Measured on
-BFCL drafts (bench/ladder.py), made-up values are what most confident wrong answers hold: an origin airport
-"JFK" for "leaving from Chicago", an album "The Beatles" the user never named. A string counts as supported
-when enough of its words (`min_share`) occur in that evidence; a number, when the evidence states it.
+request nor the default its field's schema names mentions was made up (an origin airport "JFK", copied
+from the field's "such as 'JFK'", for "leaving from Chicago"; an album "The Beatles" the user never named).
+A string counts as supported when enough of its words (`min_share`, stop words aside) occur in that
+evidence; a number, when the evidence states it.
 Enum/const values, booleans and nulls are choices, not claims (grounding.claims).
 
 Numbers are judged separately (`numbers`) because a right answer often converts what was said ("5 ft 10 in"
 → 70, "11 PM" → 23): whether unsupported numbers are worth doubting is a measured choice per tier."""
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,21 +28,68 @@ class Unsupported:
     value: Any
 
 
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "and",
+        "or",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "from",
+        "with",
+        "by",
+        "is",
+        "it",
+        "its",
+        "as",
+        "be",
+        "this",
+        "that",
+        "my",
+        "me",
+        "i",
+        "you",
+        "your",
+        "our",
+        "we",
+    ]
+)
+NAMED_VALUES = re.compile(  # sentences that name the values a field takes: a default, or choices in prose
+    r"\b(?:defaults?|use|if not (?:specified|given|provided)|no preference|can be|one of|either|options?"
+    r"|possible values|allowed|must be|choose|select)\b",
+    re.IGNORECASE,
+)
+
+
 def _schema_text(schema: dict[str, Any]) -> str:
-    said = [schema.get("description"), schema.get("title"), schema.get("default"), schema.get("examples")]
-    return " ".join(s if isinstance(s, str) else orjson.dumps(s).decode() for s in said if s is not None)
+    """What a field's schema tells the model to use: its `default`, and the sentences of its description
+    that name a default or the choices ("Defaults to 'cm'", "Use 'dontcare' if not specified", "Can be
+    'melting', 'freezing'"). Not its examples ("such as 'JFK'"): copying an example is exactly how a value
+    gets made up."""
+    said = [orjson.dumps(schema["default"]).decode()] if "default" in schema else []
+    description = schema.get("description")
+    if isinstance(description, str):
+        said += [s for s in re.split(r"(?<=[.;])\s+", description) if NAMED_VALUES.search(s)]
+    return " ".join(said)
 
 
-def _string_supported(value: str, evidence_words: set[str], evidence: str, dates: list[str], min_share: float) -> bool:
+def _string_supported(value: str, evidence: str, dates: list[str], min_share: float) -> bool:
     if value[:10] in dates:  # an ISO date the request writes out in words
         return True
     padded = f" {evidence} "
     if any(f" {normalise(form)} " in padded for form in [value, *date_forms(value)] if normalise(form)):
         return True
-    words = WORD.findall(value.lower())
+    words = [w for w in WORD.findall(value.lower()) if w not in STOPWORDS]
     if not words:
         return True
-    return sum(w in evidence_words for w in words) / len(words) >= min_share
+    known = set(evidence.split())
+    return sum(w in known or w.removesuffix("s") in known for w in words) / len(words) >= min_share
 
 
 def _number_supported(value: float, numbers: set[float]) -> bool:
@@ -60,7 +108,7 @@ def unsupported_values(
         field_text = _schema_text(subschema(schema, pointer))
         if isinstance(value, str):
             evidence = f"{request_text} {normalise(field_text)}"
-            if not _string_supported(value, set(evidence.split()), evidence, request_dates, min_share):
+            if not _string_supported(value, evidence, request_dates, min_share):
                 found.append(Unsupported(pointer, value))
         elif numbers and not _number_supported(float(value), request_numbers | stated_numbers(field_text)):
             found.append(Unsupported(pointer, value))

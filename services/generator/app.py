@@ -31,7 +31,8 @@ def _subscribe_tier(service: Service, edge: StageEdge, pool: EnginePool, tier_na
     topic = settings.generate_topic(tier_name)
 
     async def draft(message: ClassifiedRequest) -> Outcome:
-        outcome = await asyncio.to_thread(first_draft, message, pool.get(message.tier), pool.tiers[message.tier])
+        engine = pool.get(message.tier, message.request.adapter)
+        outcome = await asyncio.to_thread(first_draft, message, engine, pool.tiers[message.tier])
         return Send(settings.topic_drafts, outcome) if isinstance(outcome, Draft) else outcome
 
     async def handle_batch(records: list[Inbound]) -> None:

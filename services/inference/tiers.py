@@ -56,6 +56,11 @@ class Tier(BaseModel):
     max_batch: int = 8
     price_per_1k_input: float
     price_per_1k_output: float
+    adapters: dict[str, Path] = Field(
+        default_factory=dict,
+        description="LoRA adapters this tier carries (brand voices): name → GGUF LoRA file, relative to the "
+        "tiers file; applied per request without reloading the base model (llama.cpp engine).",
+    )
     verify_min_logprob: float | None = Field(
         default=None,
         description="The critic doubts this tier's draft when its least confident pick's log P is below this "
@@ -95,7 +100,15 @@ def load_tiers(path: Path) -> dict[str, Tier]:
     with path.open("rb") as fh:
         data = tomllib.load(fh)
     tiers = [Tier.model_validate(t) for t in data.get("tier", [])]
-    tiers = [t.model_copy(update={"prompt": load_prompt(path.parent / "prompts", t.name)}) for t in tiers]
+    tiers = [
+        t.model_copy(
+            update={
+                "prompt": load_prompt(path.parent / "prompts", t.name),
+                "adapters": {name: (path.parent / file).resolve() for name, file in t.adapters.items()},
+            }
+        )
+        for t in tiers
+    ]
     if not tiers:
         raise ValueError(f"{path}: no [[tier]] entries")
     return {t.name: t for t in tiers}

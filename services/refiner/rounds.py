@@ -121,9 +121,11 @@ def failure_reason(exc: Exception) -> str:
 
 
 def refine_on(pool: EnginePool, critique: Critique, refiner_tier: str = "") -> Draft:
-    """`refine` on the refiner's own tier when one is set, else on the draft's."""
+    """`refine` on the refiner's own tier when one is set, else on the draft's; in the request's voice (its
+    adapter) where that tier carries it."""
     tier = refiner_tier or critique.tier
-    return refine(critique, pool.get(tier), pool.tiers[tier])
+    adapter = critique.request.adapter if critique.request.adapter in pool.tiers[tier].adapters else None
+    return refine(critique, pool.get(tier, adapter), pool.tiers[tier])
 
 
 def refine(critique: Critique, engine: Engine, tier: Tier) -> Draft:

@@ -11,7 +11,7 @@ from schemas import GenerationRequest
 from services.classifier.features import FEATURE_DIM, HASH_DIM, SHAPE_DIM, feature_matrix, request_tokens
 from services.classifier.intake import RequestRejected
 from services.classifier.model import RouterModel, RouterModelError, choose
-from services.classifier.router import Router, check_forced_tier
+from services.classifier.router import Router, check_adapter, check_forced_tier
 from services.classifier.training import CalibrationSet, export_onnx, held_out, train
 from services.inference.tiers import load_tiers
 from services.settings import REPO_ROOT, Settings
@@ -157,3 +157,18 @@ def test_a_request_too_long_for_the_picked_tier_goes_to_one_whose_window_holds_i
     assert tier == "large" and "context window cannot hold it" in classification.reason
     [(tier, _)] = Router(model, cost_weight=100.0).route([request])  # no windows known: the cheapest
     assert tier == "small"
+
+
+def test_an_adapter_request_goes_to_a_tier_carrying_it_and_an_unknown_adapter_is_rejected() -> None:
+    tiers = list(load_tiers(Settings().tiers_file))
+    model = RouterModel(Settings().router_model, tiers)
+    carried = {"small": frozenset(), "medium": frozenset({"voice"}), "large": frozenset()}
+    router = Router(model, cost_weight=100.0, adapters=carried)  # would pick small for everything
+    voiced = GenerationRequest.model_validate(make_request(adapter="voice"))
+    [(tier, classification)] = router.route([voiced])
+    assert tier == "medium" and "adapter 'voice' is carried by medium" in classification.reason
+    check_adapter(voiced, carried)
+    with pytest.raises(RequestRejected, match="unknown adapter 'nope'; known adapters: voice"):
+        check_adapter(GenerationRequest.model_validate(make_request(adapter="nope")), carried)
+    with pytest.raises(RequestRejected, match="tier 'large' does not carry adapter 'voice'"):
+        check_adapter(GenerationRequest.model_validate(make_request(adapter="voice", tier="large")), carried)

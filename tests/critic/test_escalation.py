@@ -93,3 +93,11 @@ def test_with_a_context_the_grounding_checks_judge_not_the_confidence() -> None:
     request = GenerationRequest.model_validate(make_request(schema=SCHEMA, context="The answer is n = 1."))
     grounded = draft(least=-5.0).model_copy(update={"request": request})
     assert VERIFIER.check(grounded) == [] and not VERIFIER.judges(grounded)
+
+
+def test_creative_requests_are_not_judged_and_adapter_requests_stay_on_their_tier() -> None:
+    unsure = draft(least=-2.5)
+    creative = unsure.model_copy(update={"request": unsure.request.model_copy(update={"creative": True})})
+    assert VERIFIER.check(creative) == []  # many answers are right: doubt among them is no sign of a wrong one
+    voiced = unsure.model_copy(update={"request": unsure.request.model_copy(update={"adapter": "voice"})})
+    assert LADDER.next_tier(voiced) is None and LADDER.next_tier(unsure) == "medium"

@@ -8,7 +8,7 @@ from tests.conftest import make_request
 FLIGHT = {
     "type": "object",
     "properties": {
-        "origin_airport": {"type": "string", "description": "IATA code or city name of the origin"},
+        "origin_airport": {"type": "string", "description": "IATA code or city of the origin, such as 'JFK'"},
         "destination_airport": {"type": "string"},
         "departure_date": {"type": "string", "description": "YYYY-MM-DD"},
         "seating_class": {"type": "string", "enum": ["Economy", "Business"]},
@@ -51,6 +51,7 @@ def test_words_are_matched_whole_and_by_share() -> None:
     assert unsupported_values({"city": "New York, NY"}, schema, "restaurants in New York") == []  # 2 of 3 words
     assert unsupported_values({"city": "ny"}, schema, "so many restaurants")  # not a whole word of the request
     assert unsupported_values({"city": "New York, NY"}, schema, "restaurants in New York", min_share=1.0)
+    assert unsupported_values({"city": "The Beatles"}, schema, "the songs of the album")  # stop words aside
 
 
 def _draft(creative: bool) -> Draft:

@@ -111,9 +111,27 @@ class EnginePool:
         self._settings = settings
         self._build = build
         self._engines: dict[str, Engine] = {}
+        self._adapted: dict[tuple[str, str], Engine] = {}
 
-    def get(self, tier: str) -> Engine:
+    def get(self, tier: str, adapter: str | None = None) -> Engine:
+        """The tier's engine; with `adapter`, a view of it that applies that LoRA adapter to every call
+        (the base model is shared; calls are batched per adapter)."""
+        if adapter is not None:
+            return self._with_adapter(tier, adapter)
         if tier not in self._engines:
             self._engines[tier] = self._build(self.tiers[tier], self._settings)
             log.info("tier %s: %s engine, %s", tier, engine_kind(self.tiers[tier]), self._engines[tier].model_name)
         return self._engines[tier]
+
+    def _with_adapter(self, tier: str, adapter: str) -> Engine:
+        if (tier, adapter) not in self._adapted:
+            path = self.tiers[tier].adapters.get(adapter)
+            if path is None:
+                raise ValueError(f"tier {tier} does not carry adapter {adapter!r}")
+            base = self.get(tier)
+            inner = getattr(base, "_engine", base)  # under the batcher, the engine itself
+            if not hasattr(inner, "with_adapter"):
+                raise ValueError(f"tier {tier}: the {engine_kind(self.tiers[tier])} engine cannot apply adapters")
+            self._adapted[(tier, adapter)] = _coalesced(inner.with_adapter(adapter, path), self._settings)
+            log.info("tier %s: adapter %s from %s", tier, adapter, path)
+        return self._adapted[(tier, adapter)]

@@ -19,6 +19,7 @@ import ctypes
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import llama_cpp
 import numpy as np
@@ -81,6 +82,11 @@ class BatchedDecoder:
         self.n_vocab = n_vocab
         self.max_batch = max_batch
         self.context_window = context_window
+
+    @property
+    def ctx(self) -> Any:
+        """The llama context (adapters are set on it: llama_cpp/adapters.py)."""
+        return self._ctx
 
     def close(self) -> None:
         if self._ctx:

@@ -23,6 +23,7 @@ from services.inference.engines.in_process import (
     prepare_in_place,
     render_completion,
 )
+from services.inference.engines.llama_cpp.adapters import AdapterView, LoraAdapters
 from services.inference.engines.llama_cpp.batched import BatchedDecoder
 from services.inference.engines.llama_cpp.batched import Sequence as BatchSequence
 from services.inference.engines.llama_cpp.gbnf import gbnf_grammar
@@ -81,6 +82,23 @@ class LlamaCppEngine:
         # Only for batches of at most `speculate_max_batch` calls: a full batch already uses the compute.
         self._drafter = grammar_draft if drafter == "prompt_lookup" and decoder == "llguidance" else None
         self.speculate_max_batch = speculate_max_batch
+        self._adapters = LoraAdapters(self._llm.model, self._llm._stack)
+        self._active_adapter: str | None = None  # on both contexts; changed under the lock
+
+    def with_adapter(self, name: str, path: Path) -> AdapterView:
+        """This engine with a LoRA adapter applied to each call (loaded on first use, base model shared)."""
+        self._adapters.register(name, path)
+        return AdapterView(self, name)
+
+    def _use_adapter(self, name: str | None) -> None:
+        """Caller holds the lock. The plain context's prompt cache was computed under the other weights."""
+        if name == self._active_adapter:
+            return
+        self._adapters.apply(self._llm.ctx, name)
+        if self._batched is not None:
+            self._adapters.apply(self._batched.ctx, name)
+        self._llm.reset()
+        self._active_adapter = name
 
     def _chat_formatter(self) -> Jinja2ChatFormatter:
         template = self._llm.metadata.get("tokenizer.chat_template")
@@ -116,15 +134,18 @@ class LlamaCppEngine:
         json_schema: dict[str, Any] | None,
         max_new_tokens: int,
         on_text: Callable[[str], None] | None = None,
+        adapter: str | None = None,
     ) -> Completion:
-        """`on_text` receives the text of each new token as it is generated (for streaming servers)."""
+        """`on_text` receives the text of each new token as it is generated (for streaming servers);
+        `adapter`: a LoRA adapter registered by `with_adapter`."""
         if self._drafter is not None and on_text is None:  # speculative: the batched decoder verifies drafts
-            [done] = self.complete_batch([(messages, json_schema, max_new_tokens)])
+            [done] = self.complete_batch([(messages, json_schema, max_new_tokens)], adapter)
             if isinstance(done, Exception):
                 raise done
             return done
         grammar = self.grammar(json_schema) if json_schema is not None else None
         with self._lock:
+            self._use_adapter(adapter)
             prompt = self._tokens(messages)
             room = self._room(prompt, max_new_tokens)
             if isinstance(grammar, str):  # llguidance: a logits mask instead of a llama.cpp grammar
@@ -135,17 +156,20 @@ class LlamaCppEngine:
                     self.last_mask_seconds = mask.mask_seconds
             return self._generate(prompt, grammar, room, on_text)
 
-    def complete_batch(self, calls: Sequence[Call]) -> list[Completion | Exception]:
+    def complete_batch(self, calls: Sequence[Call], adapter: str | None = None) -> list[Completion | Exception]:
         """Several (messages, json_schema, max_new_tokens) calls sharing each forward pass, in chunks of
         `max_batch`. Greedy outputs equal `complete`'s. A call that cannot start (schema, context size)
         gets its exception in its place; the others still run."""
         speculative = self._drafter is not None and len(calls) <= self.speculate_max_batch
         if (self.max_batch <= 1 or len(calls) <= 1) and not speculative:
-            return [self._complete_or_error(*call) for call in calls]
+            return [self._complete_or_error(*call, adapter=adapter) for call in calls]
         results, prepared = prepare_in_place(calls, self._sequence)
         with self._lock:
             if self._batched is None:
                 self._batched = BatchedDecoder(self._llm, self.context_window, max(self.max_batch, 1))
+                if self._active_adapter is not None:
+                    self._adapters.apply(self._batched.ctx, self._active_adapter)
+            self._use_adapter(adapter)
             for start in range(0, len(prepared), self._batched.max_batch):
                 chunk = prepared[start : start + self._batched.max_batch]
                 drafter = self._drafter if len(chunk) <= self.speculate_max_batch else None
@@ -161,10 +185,14 @@ class LlamaCppEngine:
         return [r for r in results if r is not None]
 
     def _complete_or_error(
-        self, messages: list[Message], json_schema: dict[str, Any] | None, max_new_tokens: int
+        self,
+        messages: list[Message],
+        json_schema: dict[str, Any] | None,
+        max_new_tokens: int,
+        adapter: str | None = None,
     ) -> Completion | Exception:
         try:
-            return self.complete(messages, json_schema, max_new_tokens)
+            return self.complete(messages, json_schema, max_new_tokens, adapter=adapter)
         except (SchemaCompileError, ValueError) as exc:
             return exc
 
