@@ -89,7 +89,14 @@ def _string_supported(value: str, evidence: str, dates: list[str], min_share: fl
     if not words:
         return True
     known = set(evidence.split())
-    return sum(w in known or w.removesuffix("s") in known for w in words) / len(words) >= min_share
+    return sum(_known(w, known) for w in words) / len(words) >= min_share
+
+
+def _known(word: str, known: set[str]) -> bool:
+    """The word, or one it abbreviates or that abbreviates it ("EUR" for "euro", "mile" for "miles")."""
+    if word in known:
+        return True
+    return len(word) >= 3 and any(len(k) >= 3 and (k.startswith(word) or word.startswith(k)) for k in known)
 
 
 def _number_supported(value: float, numbers: set[float]) -> bool:

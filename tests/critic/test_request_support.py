@@ -65,3 +65,9 @@ def test_the_critic_refuses_made_up_values_unless_the_request_is_creative() -> N
     assert (verdict.pointer, verdict.kind, verdict.code) == ("/origin_airport", "grounding", "request")
     assert "'JFK' is not in the request" in verdict.message
     assert check_draft(_draft(creative=True)) == []
+
+
+def test_abbreviations_count_as_said() -> None:
+    schema = {"type": "object", "properties": {"currency": {"type": "string"}, "unit": {"type": "string"}}}
+    said = "What's the total worth in euro of Messi, in miles?"
+    assert unsupported_values({"currency": "EUR", "unit": "mile"}, schema, said) == []

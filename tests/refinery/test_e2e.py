@@ -98,10 +98,12 @@ def test_bad_input_yields_error_records_and_good_requests_still_succeed(settings
         unsatisfiable = orjson.dumps(
             make_request(id="unsat-1", schema={"type": "string", "minLength": 9, "maxLength": 1})
         )
+        unknown_voice = orjson.dumps(make_request(id="voice-1", adapter="nope"))
         good = orjson.dumps(make_request(id="good-after-bad"))
-        return await run_batch([invalid, unsatisfiable, good], settings, 300)
+        return await run_batch([invalid, unsatisfiable, unknown_voice, good], settings, 300)
 
-    invalid, unsatisfiable, good = asyncio.run(scenario())
+    invalid, unsatisfiable, unknown_voice, good = asyncio.run(scenario())
+    assert unknown_voice.status is ResultStatus.error and "unknown adapter 'nope'" in unknown_voice.error
     assert invalid.status is ResultStatus.error and "budget.max_tokens" in invalid.error
     assert unsatisfiable.status is ResultStatus.error and "unsatisfiable schema" in unsatisfiable.error
     assert good.status is ResultStatus.accepted, good
@@ -109,7 +111,7 @@ def test_bad_input_yields_error_records_and_good_requests_still_succeed(settings
         ErrorRecord.model_validate(orjson.loads(v)) for v in asyncio.run(read_topic(settings, settings.topic_errors))
     ]
     reasons = {e.request_id: e.reason for e in errors}
-    assert "invalid-1" in reasons and "unsat-1" in reasons
+    assert "invalid-1" in reasons and "unsat-1" in reasons and "voice-1" in reasons
     broken = [e for e in errors if e.request_id is None and "malformed JSON" in e.reason]
     digest = hashlib.sha256(b'{"id": "broken-1", "prompt": ').hexdigest()
     assert any(e.payload_sha256 == digest and e.payload == "" for e in broken)  # redacted: no text on the topic
