@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 
-.PHONY: tasks calibrate train compile setup run test test-unit test-broker lint schemas schemas-check k8s-check up down clean
+.PHONY: tasks calibrate train compile adapter setup run test test-unit test-broker lint schemas schemas-check k8s-check up down clean
 K8S_VENV := .venv-k8s
 K8S_STAMP := $(K8S_VENV)/.installed
 
@@ -76,6 +76,11 @@ train: tasks
 # build/compile/outcomes.jsonl) → config/prompts/<tier>.json, which the generator and refiner load.
 compile: setup
 	$(BIN)/refinery compile
+
+# The Harbour & Pine brand voice: dataset (data/voice/), LoRA trained with PEFT on the medium tier's own
+# weights (seeded; ~CPU minutes), converted by llama.cpp's converter → models/adapters/harbour-pine.gguf.
+adapter: setup
+	$(BIN)/python -m refinery.adapters.build
 
 up: setup
 	$(BIN)/refinery up

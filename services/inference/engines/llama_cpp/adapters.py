@@ -17,6 +17,7 @@ class LoraAdapters:
         self._close = close_stack  # the Llama's ExitStack: adapters are freed with the model
         self._files: dict[str, Path] = {}
         self._loaded: dict[str, Any] = {}
+        self.active: str | None = None  # set on every context `use` was given
 
     def register(self, name: str, path: Path) -> None:
         if not path.is_file():
@@ -33,6 +34,16 @@ class LoraAdapters:
             self._close.callback(llama_cpp.llama_adapter_lora_free, handle)
             self._loaded[name] = handle
         return self._loaded[name]
+
+    def use(self, name: str | None, contexts: list[Any]) -> bool:
+        """Make `name` the adapter of `contexts`; True when it changed (the caller's prompt cache, computed
+        under the other weights, is stale)."""
+        if name == self.active:
+            return False
+        for context in contexts:
+            self.apply(context, name)
+        self.active = name
+        return True
 
     def apply(self, context: Any, name: str | None) -> None:
         """Set `name` (None: no adapter) on a llama context."""

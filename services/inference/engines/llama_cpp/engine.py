@@ -2,13 +2,12 @@
 
 import dataclasses
 import threading
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import llama_cpp
-from llama_cpp import Llama, LlamaGrammar, LogitsProcessorList
+from llama_cpp import Llama, LlamaGrammar
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
 from services.inference.decoding import llguidance_mask as llg
@@ -27,6 +26,7 @@ from services.inference.engines.llama_cpp.adapters import AdapterView, LoraAdapt
 from services.inference.engines.llama_cpp.batched import BatchedDecoder
 from services.inference.engines.llama_cpp.batched import Sequence as BatchSequence
 from services.inference.engines.llama_cpp.gbnf import gbnf_grammar
+from services.inference.engines.llama_cpp.plain import generate_plain
 
 # A quantized V cache needs flash attention in llama.cpp.
 KV_CACHE: dict[str, dict[str, object]] = {
@@ -83,7 +83,6 @@ class LlamaCppEngine:
         self._drafter = grammar_draft if drafter == "prompt_lookup" and decoder == "llguidance" else None
         self.speculate_max_batch = speculate_max_batch
         self._adapters = LoraAdapters(self._llm.model, self._llm._stack)
-        self._active_adapter: str | None = None  # on both contexts; changed under the lock
 
     def with_adapter(self, name: str, path: Path) -> AdapterView:
         """This engine with a LoRA adapter applied to each call (loaded on first use, base model shared)."""
@@ -91,14 +90,10 @@ class LlamaCppEngine:
         return AdapterView(self, name)
 
     def _use_adapter(self, name: str | None) -> None:
-        """Caller holds the lock. The plain context's prompt cache was computed under the other weights."""
-        if name == self._active_adapter:
-            return
-        self._adapters.apply(self._llm.ctx, name)
-        if self._batched is not None:
-            self._adapters.apply(self._batched.ctx, name)
-        self._llm.reset()
-        self._active_adapter = name
+        """Caller holds the lock."""
+        contexts = [self._llm.ctx] + ([self._batched.ctx] if self._batched is not None else [])
+        if self._adapters.use(name, contexts):
+            self._llm.reset()
 
     def _chat_formatter(self) -> Jinja2ChatFormatter:
         template = self._llm.metadata.get("tokenizer.chat_template")
@@ -167,8 +162,8 @@ class LlamaCppEngine:
         with self._lock:
             if self._batched is None:
                 self._batched = BatchedDecoder(self._llm, self.context_window, max(self.max_batch, 1))
-                if self._active_adapter is not None:
-                    self._adapters.apply(self._batched.ctx, self._active_adapter)
+                if self._adapters.active is not None:
+                    self._adapters.apply(self._batched.ctx, self._adapters.active)
             self._use_adapter(adapter)
             for start in range(0, len(prepared), self._batched.max_batch):
                 chunk = prepared[start : start + self._batched.max_batch]
@@ -218,47 +213,8 @@ class LlamaCppEngine:
         on_text: Callable[[str], None] | None = None,
         mask: "llg.MaskProcessor | None" = None,
     ) -> Completion:
-        """`room`: the new tokens this call may take (`_room`: what the context window leaves)."""
-        eos = self._llm.token_eos()
-        started = time.perf_counter()
-        ttft_ms: float | None = None
-        out: list[int] = []
-        finish = "length"
-        streamed = ""
-        processors = LogitsProcessorList([mask]) if mask is not None else None
-        ends: list[int] = []
-        constrained = grammar is not None or mask is not None
-        for token in self._llm.generate(
-            prompt, temp=0.0, top_k=1, repeat_penalty=1.0, grammar=grammar, reset=True, logits_processor=processors
-        ):
-            if ttft_ms is None:
-                ttft_ms = (time.perf_counter() - started) * 1000
-            if token == eos or self._is_end(token):
-                finish = "stop"
-                break
-            out.append(token)
-            text = self._text(out) if on_text is not None or constrained else ""  # detokenised once per token
-            ends.append(len(text))
-            # stream the delta of the whole text: a token may end inside a UTF-8 character
-            if on_text is not None and text[len(streamed) :] and not text.endswith("\ufffd"):
-                on_text(text[len(streamed) :])
-                streamed = text
-            if constrained and (looks_complete(text) or (mask is not None and mask.done)):
-                finish = "stop"
-                break
-            if len(out) >= room:
-                break
-        return Completion(
-            text=self._text(out),
-            input_tokens=len(prompt),
-            output_tokens=len(out),
-            ttft_ms=ttft_ms,
-            duration_ms=(time.perf_counter() - started) * 1000,
-            finish_reason=finish,
-            closed_early=mask is not None and mask.closed_early,
-            logprobs=tuple(mask.logprobs) if mask is not None else (),
-            token_ends=tuple(ends) if mask is not None else (),
-        )
+        """One sequence on the plain context (`room`: the new tokens this call may take)."""
+        return generate_plain(self._llm, prompt, room, grammar, mask, on_text, self._is_end, self._text)
 
     def _is_end(self, token: int) -> bool:
         return bool(llama_cpp.llama_vocab_is_eog(self._vocab, token))
