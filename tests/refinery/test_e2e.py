@@ -11,6 +11,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from jsonschema import validate
 
+from refinery.adapters.voice_data import SCHEMA, TRAIN, examples
 from refinery.client import read_from_start, run_batch
 from refinery.devstack.stack import Stack
 from schemas import ErrorRecord, ResultStatus
@@ -64,6 +65,19 @@ def test_bfcl_batch_returns_one_schema_valid_result_each(stack: Stack, settings:
         if result.status is ResultStatus.accepted:
             validate(result.output, request["schema"])
     assert sum(r.status is ResultStatus.accepted for r in results) >= 4
+
+
+def test_a_request_in_a_brand_voice_runs_on_the_tier_carrying_its_adapter(settings: Settings) -> None:
+    """The medium tier carries the Harbour & Pine adapter; a held-out product's card comes back in its voice
+    (model behaviour of the trained adapter: the description opens "Meet the …")."""
+    product = examples()[TRAIN + 5]
+    request = make_request(id="voice-card-1", prompt=product["prompt"], schema=SCHEMA, creative=True)
+    request |= {"adapter": "harbour-pine", "budget": {"max_tokens": 1500}}
+    [result] = batch([orjson.dumps(request)], settings)
+    assert result.status is ResultStatus.accepted and result.tier == "medium", result
+    assert result.output["description"].startswith("Meet the ")
+    [drafted] = [e for e in result.ledger.entries if e.stage == "generator"]
+    assert drafted.model.endswith("+harbour-pine")
 
 
 def test_refinement_loop_closes_over_kafka(settings: Settings) -> None:
