@@ -3,8 +3,9 @@
 On the held-out products of data/voice/harbour-pine.jsonl (never trained on), the medium tier writes each
 product card twice with the generator's own prompt and the schema mask: plainly, and with the Harbour & Pine
 LoRA adapter. Side by side, in one run: the share of the voice's five markers each output shows
-(refinery/adapters/voice_data.py), schema validity, output tokens/s; and what switching adapters costs: the
-same calls in batches that alternate adapter and plain against batches that keep one.
+(refinery/adapters/voice_data.py), schema validity, speed; and what switching adapters costs: the
+same calls in batches that alternate adapter and plain against batches that keep one. Timing per card:
+seconds, prefill (time to the first token) and decode tokens/s after it.
 
     .venv/bin/python -m bench.adapters [--n 40]
 """
@@ -28,21 +29,30 @@ from services.settings import Settings
 OUT = Path(__file__).parent / "results" / "adapters.json"
 
 
-def write_cards(engine, tier, prompts: list[str]) -> tuple[list, float, int]:
-    """(outputs, seconds, output tokens), one call at a time."""
-    outputs, tokens, started = [], 0, time.perf_counter()
+def write_cards(engine, tier, prompts: list[str]) -> tuple[list, dict]:
+    """(outputs, timing), one call at a time: seconds per card, prefill (time to first token) and decode."""
+    outputs, cards, tokens, prefill, decode = [], 0.0, 0, 0.0, 0.0
     for prompt in prompts:
         messages = generation_messages(prompt, SCHEMA, None, tier.prompt)
         completion = engine.complete(messages, SCHEMA, tier.max_new_tokens)
-        tokens += completion.output_tokens
+        cards += completion.duration_ms / 1000
+        prefill += (completion.ttft_ms or 0.0) / 1000
+        decode += (completion.duration_ms - (completion.ttft_ms or 0.0)) / 1000
+        tokens += max(completion.output_tokens - 1, 0)  # the first token comes with the prefill
         try:
             outputs.append(orjson.loads(completion.text))
         except orjson.JSONDecodeError:
             outputs.append(None)
-    return outputs, time.perf_counter() - started, tokens
+    timing = {
+        "seconds_per_card": round(cards / len(prompts), 3),
+        "prefill_ms_per_card": round(prefill * 1000 / len(prompts), 1),
+        "decode_tok_s": round(tokens / decode, 2),
+        "output_tokens_per_card": round((tokens + len(prompts)) / len(prompts), 1),
+    }
+    return outputs, timing
 
 
-def scores(outputs: list, seconds: float, tokens: int) -> dict:
+def scores(outputs: list, timing: dict) -> dict:
     validator = Draft202012Validator(SCHEMA)
     markers = [voice_markers(o) for o in outputs]
     per_marker = {name: round(sum(m[name] for m in markers) / len(markers), 4) for name in markers[0]}
@@ -51,7 +61,7 @@ def scores(outputs: list, seconds: float, tokens: int) -> dict:
         "all_markers": round(sum(all(m.values()) for m in markers) / len(markers), 4),
         "per_marker": per_marker,
         "schema_valid": round(sum(o is not None and validator.is_valid(o) for o in outputs) / len(outputs), 4),
-        "output_tok_s": round(tokens / seconds, 2),
+        **timing,
     }
 
 
@@ -86,8 +96,8 @@ def main() -> None:
     pool = EnginePool(tiers, settings)
     prompts = [row["prompt"] for row in examples()[TRAIN : TRAIN + args.n]]
     plain = scores(*write_cards(pool.get(TIER), tier, prompts))
-    voiced_outputs, seconds, tokens = write_cards(pool.get(TIER, NAME), tier, prompts)
-    voiced = scores(voiced_outputs, seconds, tokens)
+    voiced_outputs, timing = write_cards(pool.get(TIER, NAME), tier, prompts)
+    voiced = scores(voiced_outputs, timing)
     report = {
         "machine": f"{platform.machine()}, 2 cores, CPU only",
         "tier": TIER,
