@@ -93,10 +93,16 @@ def _string_supported(value: str, evidence: str, dates: list[str], min_share: fl
 
 
 def _known(word: str, known: set[str]) -> bool:
-    """The word, or one it abbreviates or that abbreviates it ("EUR" for "euro", "mile" for "miles")."""
-    if word in known:
+    """The word, one it abbreviates or that abbreviates it ("EUR" for "euro", "mile" for "miles"), or one of
+    the same stem ("Lisboa" for "Lisbon": the first four letters and two thirds of the shorter word)."""
+    return word in known or (len(word) >= 3 and any(_related(word, k) for k in known if len(k) >= 3))
+
+
+def _related(a: str, b: str) -> bool:
+    if a.startswith(b) or b.startswith(a):
         return True
-    return len(word) >= 3 and any(len(k) >= 3 and (k.startswith(word) or word.startswith(k)) for k in known)
+    shared = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    return shared >= 4 and shared >= 2 * min(len(a), len(b)) / 3
 
 
 def _number_supported(value: float, numbers: set[float]) -> bool:

@@ -71,3 +71,9 @@ def test_abbreviations_count_as_said() -> None:
     schema = {"type": "object", "properties": {"currency": {"type": "string"}, "unit": {"type": "string"}}}
     said = "What's the total worth in euro of Messi, in miles?"
     assert unsupported_values({"currency": "EUR", "unit": "mile"}, schema, said) == []
+
+
+def test_a_name_of_the_same_stem_counts_as_said() -> None:
+    schema = {"type": "object", "properties": {"city": {"type": "string"}}}
+    assert unsupported_values({"city": "Lisboa"}, schema, "Plan a trip: 3 days in Lisbon.") == []
+    assert unsupported_values({"city": "Lima"}, schema, "Plan a trip: 3 days in Lisbon.")
