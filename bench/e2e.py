@@ -18,6 +18,7 @@ from pathlib import Path
 
 import orjson
 
+from refinery.calibrate import verdict_codes
 from refinery.client import percentile, run_batch, summarise
 from refinery.devstack.stack import Stack
 from services.documents.bfcl import bfcl_requests, task_correct
@@ -66,7 +67,7 @@ def main() -> None:
                 "stage_ms": stages,
                 "generator_ttft_ms": ttft[0] if ttft else None,
                 "queue_and_transport_ms": round((result.latency_ms or 0) - sum(stages.values()), 1),
-                "verdicts": sorted({f"{v.kind}:{v.code or ''}" for v in result.verdicts}),
+                "verdicts": verdict_codes(result.verdicts),
                 "output": result.output,
             }
         )

@@ -13,10 +13,15 @@ from typing import Any
 
 import orjson
 
-from schemas import Draft, GenerationRequest, ResultStatus
+from schemas import Draft, GenerationRequest, ResultStatus, Verdict
 from services.critic.validators import check_draft
 from services.documents.bfcl import read_jsonl, task_correct
 from services.pipeline import Pipeline
+
+
+def verdict_codes(verdicts: Iterable[Verdict]) -> list[str]:
+    """`kind:code` of each verdict, once each, sorted ("grounding:request", "semantic:confidence")."""
+    return sorted({f"{v.kind}:{v.code or ''}" for v in verdicts})
 
 
 def run_task(request: GenerationRequest, pipeline: Pipeline, tier: str) -> dict[str, Any]:
@@ -41,8 +46,8 @@ def run_task(request: GenerationRequest, pipeline: Pipeline, tier: str) -> dict[
         "cost": entry.cost,
         "seconds": round(time.perf_counter() - started, 3),
         "confidence": confidence.model_dump() if confidence is not None else None,
-        "output": result.output,  # to fit and audit verifiers on (bench/ladder.py, bench/request_grounding.py)
-        "verdicts": sorted({f"{v.kind}:{v.code or ''}" for v in result.verdicts}),
+        "output": result.output,  # to fit and audit verifiers on (bench/ladder.py), and to re-judge
+        "verdicts": verdict_codes(result.verdicts),
     }
 
 
@@ -60,7 +65,7 @@ def rejudge(record: dict[str, Any], request: GenerationRequest) -> dict[str, Any
         "accepted": accepted,
         "correct": correct,
         "passed": accepted and correct is not False,
-        "verdicts": sorted({f"{v.kind}:{v.code or ''}" for v in verdicts}),
+        "verdicts": verdict_codes(verdicts),
     }
 
 

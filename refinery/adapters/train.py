@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from services.inference.prompts import generation_messages
+from services.inference.prompts import compact_json, generation_messages
 from services.inference.tiers import Tier
 
 TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj"]
@@ -31,16 +31,12 @@ class TrainSettings:
     threads: int = 2
 
 
-def _compact(value: Any) -> str:
-    return orjson.dumps(value).decode()
-
-
 def _tokenised(tokenizer: Any, tier: Tier, example: dict[str, Any], schema: dict[str, Any]) -> tuple[list[int], int]:
     """(token ids, where the answer starts): the generator's prompt, then the card and the end of turn."""
     messages = generation_messages(example["prompt"], schema, None, tier.prompt)
     prompt = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
     prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
-    answer_ids = tokenizer(_compact(example["output"]) + "<|im_end|>", add_special_tokens=False)["input_ids"]
+    answer_ids = tokenizer(compact_json(example["output"]) + "<|im_end|>", add_special_tokens=False)["input_ids"]
     return prompt_ids + answer_ids, len(prompt_ids)
 
 

@@ -50,17 +50,17 @@ def claims(output: Any, schema: dict[str, Any], pointer: str = "") -> Iterator[t
         yield pointer, output
 
 
-def _same(a: float, b: float) -> bool:
+def same_number(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-9 * max(1.0, abs(b))
 
 
 def number_problem(value: float, name: str, context: str, numbers: set[float]) -> str | None:
     """Why a number is not supported: not stated at all, or the context states a different number right
     after the field's name ("b=6" when the draft says b is 2, a 2 it states for "a")."""
-    if not any(_same(float(value), n) for n in numbers):
+    if not any(same_number(float(value), n) for n in numbers):
         return f"{value!r} does not appear in the context; use a value it states"
     named = named_choices(context, name, sorted(numbers))
-    if named and not any(_same(float(value), n) for n in named):
+    if named and not any(same_number(float(value), n) for n in named):
         stated = " or ".join(str(int(n) if n.is_integer() else n) for n in named)
         return f"the context gives {name} as {stated}, not {value!r}"
     return None

@@ -11,7 +11,8 @@ from services.inference.engines.base import Message
 from services.inference.prompt_artifact import HANDWRITTEN, GenerationPrompt
 
 
-def _compact(value: Any) -> str:
+def compact_json(value: Any) -> str:
+    """JSON as the model reads and writes it here: no spaces."""
     return orjson.dumps(value).decode()
 
 
@@ -20,7 +21,7 @@ def _user_turn(prompt: str, json_schema: dict[str, Any] | None, context: str | N
     if context:
         parts.append(f"Context:\n{context}")
     if json_schema is not None:
-        parts.append(f"JSON Schema: {_compact(json_schema)}")
+        parts.append(f"JSON Schema: {compact_json(json_schema)}")
     return "\n\n".join(parts)
 
 
@@ -31,7 +32,7 @@ def generation_messages(
     messages: list[Message] = [{"role": "system", "content": template.instruction}]
     for demo in template.demos:
         messages.append({"role": "user", "content": _user_turn(demo.prompt, demo.json_schema, None)})
-        messages.append({"role": "assistant", "content": _compact(demo.output)})
+        messages.append({"role": "assistant", "content": compact_json(demo.output)})
     messages.append({"role": "user", "content": _user_turn(prompt, json_schema, context)})
     return messages
 
@@ -90,14 +91,14 @@ def segment_messages(
     if context:
         parts.append(f"Source: {relevant_context(context, hints, CONTEXT_CHARS)}")
     if draft is not None:
-        parts.append(f"Draft: {_compact(draft)[:300]}")
+        parts.append(f"Draft: {compact_json(draft)[:300]}")
     for ask in asks:
         about = f" ({ask.description[:100]})" if ask.description else ""
-        current = _compact(ask.current)[:80]
+        current = compact_json(ask.current)[:80]
         parts.append(
             f"{ask.label}{about} = {current} is wrong: " + "; ".join(_said(f, ask.current) for f in ask.feedback)
         )
-    fields = ", ".join(f"{_compact(ask.label)}: {shape(ask.schema)}" for ask in asks)
+    fields = ", ".join(f"{compact_json(ask.label)}: {shape(ask.schema)}" for ask in asks)
     parts.append(f"Answer {{{fields}}}")
     return [{"role": "system", "content": SEGMENT_SYSTEM}, {"role": "user", "content": "\n".join(parts)}]
 
@@ -121,13 +122,13 @@ def shape(schema: dict[str, Any]) -> str:
     """A short sketch of what a segment may be (`2|4|5`, `string (format date)`), for the prompt only: the
     decoder enforces the whole sub-schema, the model needs just the gist. Objects and arrays as JSON."""
     if "const" in schema:
-        return _compact(schema["const"])
+        return compact_json(schema["const"])
     kinds = schema.get("type")
     if isinstance(schema.get("enum"), list) and len(schema["enum"]) <= ENUM_SHOWN:
-        return "|".join(_compact(v) for v in schema["enum"])
+        return "|".join(compact_json(v) for v in schema["enum"])
     # a long enum (values the source states, say) is left to the decoder: a few of them would mislead
     if not isinstance(kinds, str | list) or {"object", "array"} & set(kinds if isinstance(kinds, list) else [kinds]):
-        return _compact(schema)
+        return compact_json(schema)
     qualifiers = ", ".join(f"{key} {schema[key]}" for key in QUALIFIERS if key in schema)
     kind = kinds if isinstance(kinds, str) else "|".join(kinds)
     return f"{kind} ({qualifiers})" if qualifiers else kind
