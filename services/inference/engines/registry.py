@@ -128,10 +128,9 @@ class EnginePool:
             path = self.tiers[tier].adapters.get(adapter)
             if path is None:
                 raise ValueError(f"tier {tier} does not carry adapter {adapter!r}")
-            base = self.get(tier)
-            inner = getattr(base, "_engine", base)  # under the batcher, the engine itself
-            if not hasattr(inner, "with_adapter"):
+            base = self.get(tier)  # a batcher hands attribute lookups to the engine under it
+            if not hasattr(base, "with_adapter"):
                 raise ValueError(f"tier {tier}: the {engine_kind(self.tiers[tier])} engine cannot apply adapters")
-            self._adapted[(tier, adapter)] = _coalesced(inner.with_adapter(adapter, path), self._settings)
+            self._adapted[(tier, adapter)] = _coalesced(base.with_adapter(adapter, path), self._settings)
             log.info("tier %s: adapter %s from %s", tier, adapter, path)
         return self._adapted[(tier, adapter)]
