@@ -7,7 +7,7 @@ bench/results/e2e.json: accuracy, acceptance and false accepts, tiers and escala
 latency, time per stage (from the ledgers), and the rest (queueing and Kafka hops) = latency − stage time.
 A warm-up request first, so group joins are excluded.
 
-    .venv/bin/python -m bench.e2e [--n 20] [--offset 300]
+    .venv/bin/python -m bench.e2e [--n 20] [--offset 300] [--out bench/results/e2e.json]
 """
 
 import argparse
@@ -36,6 +36,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=20)
     parser.add_argument("--offset", type=int, default=300)
+    parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     half = args.n // 2
     simple = bfcl_requests(limit=args.offset + half + 1)[args.offset :]
@@ -91,7 +92,7 @@ def main() -> None:
         "rows": rows,
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2))
+    args.out.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2))
     print(orjson.dumps({k: v for k, v in report.items() if k != "rows"}, option=orjson.OPT_INDENT_2).decode())
 
 

@@ -38,7 +38,7 @@ MAX_FALSE_ACCEPT = 0.10
 TOP_LOSS = 0.01  # right answers the top tier's threshold may turn away, as a share of tasks
 
 
-MATRICES = ("accepted", "supported", "correct", "confidence", "cost", "tokens", "ms")
+MATRICES = ("accepted", "supported", "covered", "correct", "confidence", "cost", "tokens", "ms")
 
 
 @dataclass
@@ -49,6 +49,7 @@ class Outcomes:
     requests: list[dict]
     accepted: np.ndarray  # the critic's deterministic checks passed
     supported: np.ndarray  # no value the request does not mention (critic/request_support.py)
+    covered: np.ndarray  # no value the request states dropped (critic/request_coverage.py)
     correct: np.ndarray  # equal to BFCL's answer
     confidence: np.ndarray  # least confident pick's log P (-inf where the tier produced nothing)
     cost: np.ndarray
@@ -75,15 +76,17 @@ def load(tasks: Path, calibration: Path, tiers: list[str]) -> Outcomes:
         return (record.get("confidence") or {}).get("min_logprob", -np.inf)
 
     confidence = np.array([[least(records[(t["id"], tier)]) for tier in tiers] for t in rows])
-    supported = np.array(
-        [["grounding:request" not in records[(t["id"], tier)].get("verdicts", []) for tier in tiers] for t in rows]
-    )
+
+    def without(code: str) -> np.ndarray:
+        return np.array([[code not in records[(t["id"], tier)].get("verdicts", []) for tier in tiers] for t in rows])
+
     tokens = column("input_tokens") + column("output_tokens")
     return Outcomes(
         [t["id"] for t in rows],
         rows,
         column("accepted").astype(bool),
-        supported,
+        without("grounding:request"),
+        without("semantic:omitted"),
         column("correct").astype(bool),
         confidence,
         column("cost"),
@@ -178,11 +181,13 @@ def flag_scores(flagged: np.ndarray, wrong: np.ndarray) -> dict[str, float | int
 
 def verifier_report(data: Outcomes, thresholds: list[float | None], tiers: list[str]) -> dict[str, dict]:
     """Precision and recall at flagging wrong drafts, among those the schema-level checks pass: by the
-    request-support check, by the model's confidence, and by either (what the critic does)."""
+    request-support check, by the request-coverage check, by the model's confidence, and by any (what the
+    critic does)."""
     report = {}
     for t, tier in enumerate(tiers):
         threshold = thresholds[t]
-        judged = data.accepted[:, t] | ~data.supported[:, t]  # passing everything but request support
+        doubted = ~data.supported[:, t] | ~data.covered[:, t]
+        judged = data.accepted[:, t] | doubted  # passing everything but the request checks
         wrong = judged & ~data.correct[:, t]
         unsure = judged & (data.confidence[:, t] < (threshold if threshold is not None else -np.inf))
         made_up = judged & ~data.supported[:, t]
@@ -191,8 +196,9 @@ def verifier_report(data: Outcomes, thresholds: list[float | None], tiers: list[
             "threshold_min_logprob": threshold,
             "drafts": int(judged.sum()),
             "wrong": int(wrong.sum()),
-            **flag_scores(unsure | made_up, wrong),
+            **flag_scores(unsure | doubted, wrong),
             "request_support_only": flag_scores(made_up, wrong),
+            "request_coverage_only": flag_scores(judged & ~data.covered[:, t], wrong),
             "confidence_only": flag_scores(unsure, wrong),
         }
     return report

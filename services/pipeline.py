@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from schemas import Classification, ClassifiedRequest, Critique, Draft, GenerationRequest, Result, ResultStatus, Verdict
-from services.classifier.router import Router
+from services.classifier.router import Router, carrying_tier
 from services.critic.decide import Escalation
 from services.critic.grounding import GroundingChecker
 from services.critic.review import review
@@ -41,8 +41,9 @@ class Pipeline:
     def classify(self, request: GenerationRequest, received_at_ms: int = 0) -> ClassifiedRequest:
         if self.router is not None:
             return self.router.classify([request], received_at_ms)[0]
-        carriers = [t.name for t in self.engines.tiers.values() if request.adapter in t.adapters]
-        tier = request.tier or (carriers[0] if carriers else next(iter(self.engines.tiers)))
+        tiers = self.engines.tiers
+        carried = {name: tier.adapters.keys() for name, tier in tiers.items()}
+        tier = request.tier or carrying_tier(list(tiers), carried, request.adapter, 0)
         forced = Classification(complexity=0, reason="tier given to the pipeline", forced=True)
         return ClassifiedRequest(request=request, tier=tier, received_at_ms=received_at_ms, classification=forced)
 

@@ -6,7 +6,7 @@ against the tiers' costs with one knob, `cost_weight` (REFINERY_ROUTER_COST_WEIG
 """
 
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import orjson
 
@@ -14,6 +14,16 @@ from schemas import Classification, ClassifiedRequest, GenerationRequest, Ledger
 from services.classifier.features import feature_matrix
 from services.classifier.intake import RequestRejected
 from services.classifier.model import RouterModel, choose
+
+
+def carrying_tier(tiers: Sequence[str], adapters: Mapping[str, Collection[str]], adapter: str | None, pick: int) -> str:
+    """The tier to run on: the pick, or for an adapter the smallest tier from the pick up that carries it
+    (else the largest that does; none does: the pick, whose engine refuses the unknown adapter)."""
+    carriers = [i for i, tier in enumerate(tiers) if adapter in adapters.get(tier, ())]
+    if not carriers:
+        return tiers[pick]
+    above = [i for i in carriers if i >= pick]
+    return tiers[above[0] if above else carriers[-1]]
 
 
 def check_forced_tier(request: GenerationRequest, tier_names: Sequence[str]) -> None:
@@ -77,13 +87,7 @@ class Router:
         return pick  # none does: the generator refuses it with the numbers
 
     def carrier(self, adapter: str | None, pick: int) -> str:
-        """The tier to run on: the pick, or for an adapter the smallest tier from the pick up that carries it
-        (else the largest that does; `check_adapter` made sure one does)."""
-        if adapter is None:
-            return self.tiers[pick]
-        carriers = [i for i, tier in enumerate(self.tiers) if adapter in self.adapters.get(tier, ())]
-        above = [i for i in carriers if i >= pick]
-        return self.tiers[above[0] if above else carriers[-1]]
+        return carrying_tier(self.tiers, self.adapters, adapter, pick)
 
     @property
     def tiers(self) -> list[str]:

@@ -57,10 +57,15 @@ def _string_supported(value: str, evidence: str, dates: list[str], min_share: fl
     padded = f" {evidence} "
     if any(f" {normalise(form)} " in padded for form in [value, *date_forms(value)] if normalise(form)):
         return True
+    return words_supported(value, set(evidence.split()), min_share)
+
+
+def words_supported(value: str, known: set[str], min_share: float = 0.5) -> bool:
+    """Whether at least `min_share` of the value's words (stop words aside) are `known` words, or forms of
+    them (`_known`)."""
     words = [w for w in WORD.findall(value.lower()) if w not in STOPWORDS]
     if not words:
         return True
-    known = set(evidence.split())
     return sum(_known(w, known) for w in words) / len(words) >= min_share
 
 

@@ -7,6 +7,7 @@ from jsonschema import ValidationError
 from schemas import Draft, Verdict
 from services.critic.consistency import derived_pointers, repeated_items, rule_verdicts
 from services.critic.grounding import GroundingChecker
+from services.critic.request_coverage import request_coverage_verdicts
 from services.critic.request_support import request_support_verdicts
 from services.documents.segments import join
 from services.documents.validation import validator
@@ -53,7 +54,8 @@ def _failing(verdicts: list[Verdict]) -> set[str]:
 
 def check_draft(draft: Draft, grounding: "GroundingChecker | None" = None) -> list[Verdict]:
     """Every check that applies: parse, schema + formats, the request's rules, grounding in its context or,
-    without one, in the request itself (unless it is creative)."""
+    without one, in the request itself, both ways (unless it is creative): nothing made up, nothing stated
+    dropped."""
     if not draft.parsed:
         cut = " (generation hit its token limit)" if draft.truncated else ""
         return [Verdict(pointer="", kind="parse", message=f"output is not valid JSON{cut}")]
@@ -79,4 +81,6 @@ def check_draft(draft: Draft, grounding: "GroundingChecker | None" = None) -> li
             draft.output, request.json_schema, request.prompt, derived_pointers(request.rules)
         )
         verdicts += [v for v in supported if v.pointer not in failing]
+        if not _failing(verdicts):  # a draft still being fixed is judged once its fields are
+            verdicts += request_coverage_verdicts(draft.output, request.json_schema, request.prompt)
     return verdicts

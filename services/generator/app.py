@@ -4,7 +4,9 @@ The records of one Kafka batch are handled concurrently, so their model calls sh
 tier's engine coalesces them); the batch is committed when every record has been answered."""
 
 import asyncio
+from collections import Counter
 
+import orjson
 from faststream import FastStream
 
 from schemas import ClassifiedRequest, Draft
@@ -26,6 +28,17 @@ def served_tiers(settings: Settings, known: list[str]) -> list[str]:
     return served
 
 
+def _named_adapter(record: Inbound) -> str | None:
+    """The adapter a record's request names, read ahead of its full parse (None when unreadable: the edge
+    answers that record with its error)."""
+    try:
+        request = orjson.loads(record.body).get("request")
+    except (orjson.JSONDecodeError, AttributeError):
+        return None
+    adapter = request.get("adapter") if isinstance(request, dict) else None
+    return adapter if isinstance(adapter, str) else None
+
+
 def _subscribe_tier(service: Service, edge: StageEdge, pool: EnginePool, tier_name: str) -> None:
     settings = service.settings
     topic = settings.generate_topic(tier_name)
@@ -40,9 +53,13 @@ def _subscribe_tier(service: Service, edge: StageEdge, pool: EnginePool, tier_na
             with record_span(record.headers, topic, {"refinery.generator.batch_size": len(records)}):
                 await edge.handle(record, draft)
 
-        engine = pool.get(tier_name)
-        if hasattr(engine, "expect"):
-            engine.expect(len(records))  # each record makes one call: decoded together, with no window to wait
+        for adapter, calls in Counter(map(_named_adapter, records)).items():
+            try:
+                engine = pool.get(tier_name, adapter)
+            except ValueError:  # an adapter the tier lacks: its record gets its error from the edge
+                continue
+            if hasattr(engine, "expect"):  # each record makes one call on its adapter's batcher: decoded
+                engine.expect(calls)  # together, with no window to wait
         await asyncio.gather(*(one(record) for record in records))
 
     tier = pool.tiers[tier_name]

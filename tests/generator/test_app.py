@@ -113,3 +113,16 @@ async def test_an_escalated_request_is_new_work_for_its_new_tier() -> None:
         await broker.publish(encode(escalated), SETTINGS.generate_topic("medium"))
     drafts = outbox[SETTINGS.topic_drafts]
     assert [(d["tier"], d["escalations"]) for d in drafts] == [("small", 0), ("medium", 1)]
+
+
+def test_a_records_adapter_is_read_ahead_so_each_batcher_expects_only_its_own_calls() -> None:
+    from services.generator.app import _named_adapter
+    from services.runtime.inbound import Inbound
+
+    def record(body: bytes) -> Inbound:
+        return Inbound(topic=TOPIC, body=body, headers={}, key=None)
+
+    assert _named_adapter(record(classified(adapter="harbour-pine"))) == "harbour-pine"
+    assert _named_adapter(record(classified())) is None
+    for unreadable in (b"{not json", b"[]", b'{"request": 3}', b'{"request": {"adapter": 7}}'):
+        assert _named_adapter(record(unreadable)) is None

@@ -1,0 +1,123 @@
+"""Values the request states that the draft leaves out, while it leaves a field for them unfilled.
+
+The other half of request support: there a value was made up, here a stated one was dropped. A request that
+names a movie's actor ("a drama film that features Dan Bittner") answered with `"starring": "any"`, one that
+gives a server's nickname 'RSD1' and host answered without either, one that asks to buy tickets for
+"the Brockhampton concert" answered by a search with an empty city: schema-valid, confidently decoded,
+wrong. Both conditions must hold: a stated value (a proper name, a quoted string, an identifier or URL) the
+output nowhere carries, and a free-text field the output leaves absent, empty or at its default. A
+classification that names a city but has no field for it is not flagged (measured on the calibration drafts:
+16 wrong drafts flagged, no right one)."""
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from schemas import Verdict
+from services.critic.request_support import STOPWORDS, words_supported
+from services.documents.evidence import MONTHS, normalise, stated_names
+from services.documents.segments import ANY_SCHEMA, join, subschema
+
+QUOTED = re.compile(r"(?<!\w)'([^'\n]{1,80})'(?!\w)|\"([^\"\n]{1,80})\"")
+IDENTIFIER = re.compile(
+    r"https?://[^\s'\"]+[\w/]"  # a URL
+    r"|\b[\w.+-]+@[\w-]+\.\w[\w.]*\b"  # an email
+    r"|\b(?!\d+(?:\.\d+)?[A-Za-z]+\b)(?=\w*[A-Za-z])(?=\w*\d)\w{3,}\b"  # letters with digits; not "13th", "6cm", "10am"
+)
+PRONOUN_I = frozenset({"i'm", "i'd", "i'll", "i've"})
+DAY_WORDS = frozenset(MONTHS) | {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+
+
+def stated_values(prompt: str) -> list[str]:
+    """What a request names: quoted strings, identifiers (letters with digits: "efJG9", "RSD1"; not a
+    number with its unit or ordinal), URLs and emails, proper names. A capitalised word after a colon
+    starts a clause ("calling f: Retrieves the ..."); month and day names are dates and "I'm" a pronoun."""
+    quoted = [m.group(1) or m.group(2) for m in QUOTED.finditer(prompt)]
+    identifiers = [m.group() for m in IDENTIFIER.finditer(prompt)]
+    names = [n for n in stated_names(re.sub(r":\s+", ". ", prompt)) if not _not_a_name(n)]
+    return list(dict.fromkeys(v for v in [*quoted, *identifiers, *names] if v.strip()))
+
+
+def _not_a_name(name: str) -> bool:
+    """ "March", "On Monday", "I'm": a date's words or a pronoun, capitalised but not a name."""
+    return all(word in DAY_WORDS or word in STOPWORDS or word in PRONOUN_I for word in name.lower().split())
+
+
+def _texts(node: Any) -> Iterator[str]:
+    """Every key and scalar of a JSON document (an output, or a schema's names, descriptions, enums)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield str(key)
+            yield from _texts(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _texts(value)
+    elif node is not None and not isinstance(node, bool):
+        yield str(node)
+
+
+def _object_schema(schema: dict[str, Any], pointer: str, value: dict[str, Any]) -> dict[str, Any]:
+    """The schema of the object at `pointer`: with alternatives, the branch whose properties hold its keys."""
+    node = subschema(schema, pointer)
+    if isinstance(node.get("properties"), dict):
+        return node
+    for combinator in ("anyOf", "oneOf"):
+        for branch in node.get(combinator, []) or []:
+            props = branch.get("properties") if isinstance(branch, dict) else None
+            if isinstance(props, dict) and set(value) <= set(props):
+                return branch
+    return ANY_SCHEMA
+
+
+def _free_text(field: dict[str, Any]) -> bool:
+    return field.get("type") in ("string", None) and "enum" not in field and "const" not in field
+
+
+def unfilled_fields(output: Any, schema: dict[str, Any], pointer: str = "") -> list[str]:
+    """Pointers of free-text fields the output leaves absent, empty or at their default."""
+    if isinstance(output, list):
+        return [p for i, item in enumerate(output) for p in unfilled_fields(item, schema, join(pointer, i))]
+    if not isinstance(output, dict):
+        return []
+    found = []
+    for name, field in _object_schema(schema, pointer, output).get("properties", {}).items():
+        if not isinstance(field, dict):
+            continue
+        if name in output:
+            value = output[name]
+            if _free_text(field) and (value == "" or value == field.get("default", ...)):
+                found.append(join(pointer, name))
+            else:
+                found += unfilled_fields(value, schema, join(pointer, name))
+        elif _free_text(field):
+            found.append(join(pointer, name))
+    return found
+
+
+def omitted_values(output: Any, schema: dict[str, Any], prompt: str) -> list[str]:
+    """Stated values neither the output nor the schema carries, when a free-text field was left unfilled."""
+    if not unfilled_fields(output, schema):
+        return []
+    carried = set(normalise(" ".join(_texts(output))).split())
+    described = set(normalise(" ".join(_texts(schema))).split())
+    return [
+        value
+        for value in stated_values(prompt)
+        if not words_supported(value, carried) and not words_supported(value, described)
+    ]
+
+
+def request_coverage_verdicts(output: Any, schema: dict[str, Any], prompt: str) -> list[Verdict]:
+    """One `semantic` verdict (code `omitted`) for a draft that drops what the request states: refining the
+    draft's own fields cannot bring it back (the wrong function, a default chosen over a stated value), so
+    the request climbs a tier, or is rejected at the top (critic/decide.py)."""
+    omitted = omitted_values(output, schema, prompt)
+    if not omitted:
+        return []
+    unfilled = unfilled_fields(output, schema)
+    where = unfilled[0] if len(unfilled) == 1 else ""
+    message = (
+        f"the request states {', '.join(map(repr, omitted[:3]))} but the output does not carry it, "
+        f"leaving {', '.join(unfilled[:3])} unfilled: likely the wrong call or a default over a stated value"
+    )
+    return [Verdict(pointer=where, kind="semantic", code="omitted", message=message)]

@@ -1,0 +1,92 @@
+"""Stated values a draft drops while it leaves a field for them unfilled (kinds of wrong drafts seen from
+the large tier on BFCL, rewritten)."""
+
+from schemas import Draft, GenerationRequest
+from services.critic.request_coverage import omitted_values, stated_values, unfilled_fields
+from services.critic.validators import check_draft
+from tests.conftest import make_request
+
+MOVIES = {
+    "type": "object",
+    "properties": {
+        "genre": {"type": "string", "enum": ["Drama", "Comedy", "Horror"]},
+        "starring": {"type": "string", "description": "An actor to look for, 'any' if none", "default": "any"},
+    },
+    "required": ["genre"],
+}
+SERVERS = {
+    "anyOf": [
+        {
+            "type": "object",
+            "properties": {
+                "add_server": {
+                    "type": "object",
+                    "properties": {name: {"type": "string"} for name in ("nickname", "host", "key")},
+                    "required": ["key"],
+                }
+            },
+            "required": ["add_server"],
+            "additionalProperties": False,
+        },
+        {
+            "type": "object",
+            "properties": {"list_servers": {"type": "object", "properties": {}}},
+            "required": ["list_servers"],
+            "additionalProperties": False,
+        },
+    ]
+}
+ADD = "Add a server with the nickname 'Harbor2' hosted at http://harbor.example.org. My key is 'k-0042'."
+
+
+def test_what_a_request_states() -> None:
+    said = stated_values("Find drama films with Dan Bittner. Please use 'RSD1' and id efJG9, see https://x.example/a.")
+    assert said == ["RSD1", "efJG9", "https://x.example/a", "Dan Bittner"]
+
+
+def test_a_clause_after_a_colon_dates_and_measures_are_not_stated_values() -> None:
+    assert stated_values("Give the arguments for calling f: Retrieves the stats. On Monday in March.") == []
+    assert stated_values("Hi, I'm in the mood for music, and I'd like it loud.") == []
+    assert stated_values("a 6cm by 10.5cm card at 10am on the 13th, sample rs6034464") == ["rs6034464"]
+
+
+def test_a_stated_name_left_out_for_a_default_is_omitted() -> None:
+    said = "I'd like a drama film that features Dan Bittner."
+    assert unfilled_fields({"genre": "Drama", "starring": "any"}, MOVIES) == ["/starring"]
+    assert omitted_values({"genre": "Drama", "starring": "any"}, MOVIES, said) == ["Dan Bittner"]
+    assert omitted_values({"genre": "Drama", "starring": "Dan Bittner"}, MOVIES, said) == []
+
+
+def test_without_an_unfilled_field_nothing_is_omitted() -> None:
+    """A classification may name things it has no field for."""
+    schema = {"type": "object", "properties": {"sentiment": {"type": "string", "enum": ["positive", "negative"]}}}
+    assert omitted_values({"sentiment": "positive"}, schema, "I loved the food at Chez Panisse in Berkeley.") == []
+
+
+def test_the_chosen_branch_decides_which_fields_are_unfilled() -> None:
+    dropped = {"add_server": {"key": "k-0042"}}
+    assert unfilled_fields(dropped, SERVERS) == ["/add_server/nickname", "/add_server/host"]
+    assert omitted_values(dropped, SERVERS, ADD) == ["Harbor2", "http://harbor.example.org"]
+    full = {"add_server": {"key": "k-0042", "nickname": "Harbor2", "host": "http://harbor.example.org"}}
+    assert omitted_values(full, SERVERS, ADD) == []
+
+
+def test_what_the_schema_itself_names_is_not_a_value_to_carry() -> None:
+    schema = {"type": "object", "properties": {"team": {"type": "string"}, "note": {"type": "string"}}}
+    said = "What is the FIFA ranking of the German team?"
+    assert omitted_values({"team": "Germany"}, {**schema, "description": "FIFA rankings"}, said) == []
+    assert omitted_values({"team": "Germany"}, schema, said) == ["FIFA"]
+
+
+def _draft(output: dict, creative: bool = False) -> Draft:
+    request = GenerationRequest.model_validate(make_request(prompt=ADD, schema=SERVERS, creative=creative))
+    return Draft(request=request, tier="large", received_at_ms=0, output=output)
+
+
+def test_the_critic_doubts_a_draft_that_drops_what_was_stated() -> None:
+    [verdict] = check_draft(_draft({"add_server": {"key": "k-0042"}}))
+    assert (verdict.kind, verdict.code, verdict.pointer) == ("semantic", "omitted", "")
+    assert "'Harbor2'" in verdict.message and "/add_server/nickname" in verdict.message
+    assert check_draft(_draft({"add_server": {"key": "k-0042"}}, creative=True)) == []
+    full = {"key": "k-0042", "nickname": "Harbor2", "host": "http://harbor.example.org"}
+    assert check_draft(_draft({"add_server": full})) == []
