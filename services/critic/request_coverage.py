@@ -5,17 +5,19 @@ names a movie's actor ("a drama film that features Dan Bittner") answered with `
 gives a server's nickname 'RSD1' and host answered without either, one that asks to buy tickets for
 "the Brockhampton concert" answered by a search with an empty city: schema-valid, confidently decoded,
 wrong. Both conditions must hold: a stated value (a proper name, a quoted string, an identifier or URL) the
-output nowhere carries, and a free-text field the output leaves absent, empty or at its default. A
-classification that names a city but has no field for it is not flagged (measured on the calibration drafts:
-16 wrong drafts flagged, no right one)."""
+output nowhere carries, and a free-text field the output leaves absent, empty or at its default; or a
+stated number the output does not carry, and a number field left absent or at its default ("2 tickets",
+`number_of_tickets` left at 1). A classification that names a city but has no field for it is not flagged.
+Measured on the 420 calibration drafts (bench/results/ladder.json): wrong drafts flagged, no right one."""
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from schemas import Verdict
+from services.critic.grounding import same_number
 from services.critic.request_support import STOPWORDS, words_supported
-from services.documents.evidence import MONTHS, normalise, stated_names
+from services.documents.evidence import MONTHS, normalise, stated_names, stated_numbers
 from services.documents.segments import ANY_SCHEMA, join, subschema
 
 QUOTED = re.compile(r"(?<!\w)'([^'\n]{1,80})'(?!\w)|\"([^\"\n]{1,80})\"")
@@ -69,42 +71,57 @@ def _object_schema(schema: dict[str, Any], pointer: str, value: dict[str, Any]) 
     return ANY_SCHEMA
 
 
-def _free_text(field: dict[str, Any]) -> bool:
+def free_text(field: dict[str, Any]) -> bool:
     return field.get("type") in ("string", None) and "enum" not in field and "const" not in field
 
 
-def unfilled_fields(output: Any, schema: dict[str, Any], pointer: str = "") -> list[str]:
-    """Pointers of free-text fields the output leaves absent, empty or at their default."""
+def free_number(field: dict[str, Any]) -> bool:
+    return field.get("type") in ("integer", "number") and "enum" not in field and "const" not in field
+
+
+FieldKind = Callable[[dict[str, Any]], bool]
+
+
+def unfilled_fields(output: Any, schema: dict[str, Any], kind: FieldKind = free_text, pointer: str = "") -> list[str]:
+    """Pointers of fields of a kind (free text, free numbers) the output leaves absent, empty or at their
+    default."""
     if isinstance(output, list):
-        return [p for i, item in enumerate(output) for p in unfilled_fields(item, schema, join(pointer, i))]
+        return [p for i, item in enumerate(output) for p in unfilled_fields(item, schema, kind, join(pointer, i))]
     if not isinstance(output, dict):
         return []
     found = []
     for name, field in _object_schema(schema, pointer, output).get("properties", {}).items():
         if not isinstance(field, dict):
             continue
-        if name in output:
-            value = output[name]
-            if _free_text(field) and (value == "" or value == field.get("default", ...)):
-                found.append(join(pointer, name))
-            else:
-                found += unfilled_fields(value, schema, join(pointer, name))
-        elif _free_text(field):
+        if name not in output:
+            found += [join(pointer, name)] if kind(field) else []
+        elif kind(field) and output[name] in ("", field.get("default", ...)):
             found.append(join(pointer, name))
+        else:
+            found += unfilled_fields(output[name], schema, kind, join(pointer, name))
     return found
 
 
-def omitted_values(output: Any, schema: dict[str, Any], prompt: str) -> list[str]:
-    """Stated values neither the output nor the schema carries, when a free-text field was left unfilled."""
-    if not unfilled_fields(output, schema):
-        return []
-    carried = set(normalise(" ".join(_texts(output))).split())
-    described = set(normalise(" ".join(_texts(schema))).split())
-    return [
-        value
-        for value in stated_values(prompt)
-        if not words_supported(value, carried) and not words_supported(value, described)
-    ]
+def _numbers_in(node: Any) -> set[float]:
+    return {n for text in _texts(node) for n in stated_numbers(text)}
+
+
+def omitted_values(output: Any, schema: dict[str, Any], prompt: str) -> list[str | float]:
+    """Stated values neither the output nor the schema carries: names and strings when a free-text field
+    was left unfilled, numbers when a number field was ("2 tickets" answered with the default 1)."""
+    omitted: list[str | float] = []
+    if unfilled_fields(output, schema, free_text):
+        carried = set(normalise(" ".join(_texts(output))).split())
+        described = set(normalise(" ".join(_texts(schema))).split())
+        omitted += [
+            value
+            for value in stated_values(prompt)
+            if not words_supported(value, carried) and not words_supported(value, described)
+        ]
+    if unfilled_fields(output, schema, free_number):
+        carried_numbers = _numbers_in(output) | _numbers_in(schema)
+        omitted += sorted(n for n in stated_numbers(prompt) if not any(same_number(n, c) for c in carried_numbers))
+    return omitted
 
 
 def request_coverage_verdicts(output: Any, schema: dict[str, Any], prompt: str) -> list[Verdict]:
@@ -114,7 +131,7 @@ def request_coverage_verdicts(output: Any, schema: dict[str, Any], prompt: str) 
     omitted = omitted_values(output, schema, prompt)
     if not omitted:
         return []
-    unfilled = unfilled_fields(output, schema)
+    unfilled = unfilled_fields(output, schema, free_text) + unfilled_fields(output, schema, free_number)
     where = unfilled[0] if len(unfilled) == 1 else ""
     message = (
         f"the request states {', '.join(map(repr, omitted[:3]))} but the output does not carry it, "

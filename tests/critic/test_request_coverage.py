@@ -2,7 +2,7 @@
 the large tier on BFCL, rewritten)."""
 
 from schemas import Draft, GenerationRequest
-from services.critic.request_coverage import omitted_values, stated_values, unfilled_fields
+from services.critic.request_coverage import free_number, omitted_values, stated_values, unfilled_fields
 from services.critic.validators import check_draft
 from tests.conftest import make_request
 
@@ -76,6 +76,20 @@ def test_what_the_schema_itself_names_is_not_a_value_to_carry() -> None:
     said = "What is the FIFA ranking of the German team?"
     assert omitted_values({"team": "Germany"}, {**schema, "description": "FIFA rankings"}, said) == []
     assert omitted_values({"team": "Germany"}, schema, said) == ["FIFA"]
+
+
+def test_a_stated_number_left_at_a_fields_default_is_omitted() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"city": {"type": "string"}, "tickets": {"type": "integer", "default": 1}},
+        "required": ["city"],
+    }
+    said = "Two adults: book 2 tickets to Lyon."
+    assert unfilled_fields({"city": "Lyon", "tickets": 1}, schema, free_number) == ["/tickets"]
+    assert omitted_values({"city": "Lyon", "tickets": 1}, schema, said) == [2.0]
+    assert omitted_values({"city": "Lyon"}, schema, said) == [2.0]
+    assert omitted_values({"city": "Lyon", "tickets": 2}, schema, said) == []
+    assert omitted_values({"city": "Lyon", "tickets": 3}, schema, said) == []  # filled: not this check's call
 
 
 def _draft(output: dict, creative: bool = False) -> Draft:
