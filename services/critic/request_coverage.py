@@ -6,9 +6,10 @@ gives a server's nickname 'RSD1' and host answered without either, one that asks
 "the Brockhampton concert" answered by a search with an empty city: schema-valid, confidently decoded,
 wrong. Both conditions must hold: a stated value (a proper name, a quoted string, an identifier or URL) the
 output nowhere carries, and a free-text field the output leaves absent, empty or at its default; or a
-stated number the output does not carry, and a number field left absent or at its default ("2 tickets",
-`number_of_tickets` left at 1). A classification that names a city but has no field for it is not flagged.
-Measured on the 420 calibration drafts (bench/results/ladder.json): wrong drafts flagged, no right one."""
+number written in digits the output does not carry, and a number field left absent or at its default
+("2 tickets", `number_of_tickets` left at 1; not a spelled one: "died after two days" is prose). A
+classification that names a city but has no field for it is not flagged. Measured on the 420 calibration
+drafts (bench/results/ladder.json): wrong drafts flagged, no right one."""
 
 import re
 from collections.abc import Callable, Iterator
@@ -17,7 +18,7 @@ from typing import Any
 from schemas import Verdict
 from services.critic.grounding import same_number
 from services.critic.request_support import STOPWORDS, words_supported
-from services.documents.evidence import MONTHS, normalise, stated_names, stated_numbers
+from services.documents.evidence import MONTHS, normalise, stated_names, stated_numbers, written_numbers
 from services.documents.segments import ANY_SCHEMA, join, subschema
 
 QUOTED = re.compile(r"(?<!\w)'([^'\n]{1,80})'(?!\w)|\"([^\"\n]{1,80})\"")
@@ -120,7 +121,7 @@ def omitted_values(output: Any, schema: dict[str, Any], prompt: str) -> list[str
         ]
     if unfilled_fields(output, schema, free_number):
         carried_numbers = _numbers_in(output) | _numbers_in(schema)
-        omitted += sorted(n for n in stated_numbers(prompt) if not any(same_number(n, c) for c in carried_numbers))
+        omitted += sorted(n for n in written_numbers(prompt) if not any(same_number(n, c) for c in carried_numbers))
     return omitted
 
 

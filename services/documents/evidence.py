@@ -64,9 +64,15 @@ def as_stated(value: Any) -> Any:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
 
 
+def written_numbers(context: str) -> set[float]:
+    """Numbers written in digits ("2 tickets", "1,200"), dates and clock times aside."""
+    return set(_numbers(context))
+
+
 def stated_numbers(context: str) -> set[float]:
-    numbers = set(_numbers(context))
-    return numbers | {float(v) for w, v in SPELLED.items() if re.search(rf"\b{w}\b", context, re.IGNORECASE)}
+    """Numbers written in digits or spelled out ("two", "a dozen")."""
+    spelled = {float(v) for w, v in SPELLED.items() if re.search(rf"\b{w}\b", context, re.IGNORECASE)}
+    return written_numbers(context) | spelled
 
 
 def times_stated(context: str, value: Any) -> int:

@@ -92,6 +92,15 @@ def test_a_stated_number_left_at_a_fields_default_is_omitted() -> None:
     assert omitted_values({"city": "Lyon", "tickets": 3}, schema, said) == []  # filled: not this check's call
 
 
+def test_a_number_spelled_in_prose_is_not_a_value_to_carry() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"sentiment": {"enum": ["positive", "negative"]}, "confidence": {"type": "number"}},
+    }
+    said = "Classify this review: 'The battery died after two days and support never answered.'"
+    assert omitted_values({"sentiment": "negative"}, schema, said) == []
+
+
 def _draft(output: dict, creative: bool = False) -> Draft:
     request = GenerationRequest.model_validate(make_request(prompt=ADD, schema=SERVERS, creative=creative))
     return Draft(request=request, tier="large", received_at_ms=0, output=output)
