@@ -6,9 +6,11 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from refinery.devstack.broker import EmbeddedBroker, Storage
 from services.__main__ import STAGES as SERVICES
@@ -28,6 +30,7 @@ class Stack:
     storage: Storage = "memory"  # of the embedded broker
     broker: EmbeddedBroker | None = None
     services: dict[str, list[subprocess.Popen[bytes]]] = field(default_factory=dict)
+    _on_sigterm: Any = field(default=None, init=False, repr=False)  # the handler to restore on exit
 
     def _env(self, name: str, variant: str) -> dict[str, str]:
         return {
@@ -85,10 +88,22 @@ class Stack:
             terminate(self.broker.processes(), 5.0)
 
     def __enter__(self) -> "Stack":
+        """A SIGTERM to the process holding the stack (a bench or demo killed by hand) stops it too, instead
+        of leaving its services and broker running on without it."""
+        if threading.current_thread() is threading.main_thread():
+            self._on_sigterm = signal.signal(signal.SIGTERM, _exit_on_sigterm)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.stop()
+        try:
+            self.stop()
+        finally:
+            if self._on_sigterm is not None:
+                signal.signal(signal.SIGTERM, self._on_sigterm)
+
+
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def terminate(processes: list[subprocess.Popen[bytes]], timeout: float) -> None:
