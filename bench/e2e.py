@@ -7,7 +7,7 @@ bench/results/e2e.json: accuracy, acceptance and false accepts, tiers and escala
 latency, time per stage (from the ledgers), and the rest (queueing and Kafka hops) = latency − stage time.
 A warm-up request first, so group joins are excluded.
 
-    .venv/bin/python -m bench.e2e [--n 20] [--offset 300] [--out bench/results/e2e.json]
+    .venv/bin/python -m bench.e2e [--n 20] [--offset 300] [--out bench/results/e2e.json] [--timeout 1800]
 """
 
 import argparse
@@ -37,6 +37,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=20)
     parser.add_argument("--offset", type=int, default=300)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds to wait for the batch's Results")
     args = parser.parse_args()
     half = args.n // 2
     simple = bfcl_requests(limit=args.offset + half + 1)[args.offset :]
@@ -48,7 +49,7 @@ def main() -> None:
         warmup["id"] = f"warmup-{time.time_ns()}"
         asyncio.run(run_batch([orjson.dumps(warmup)], settings, 300))
         started = time.monotonic()
-        results = asyncio.run(run_batch([orjson.dumps(r) for r in requests], settings, 900))
+        results = asyncio.run(run_batch([orjson.dumps(r) for r in requests], settings, args.timeout))
         wall = time.monotonic() - started
     rows = []
     for request, result in zip(requests, results, strict=True):

@@ -17,16 +17,20 @@ from typing import Any
 
 from schemas import Verdict
 from services.critic.grounding import same_number
+from services.critic.known_words import KnownWords
 from services.critic.request_support import STOPWORDS, words_supported
 from services.documents.evidence import MONTHS, normalise, stated_names, stated_numbers, written_numbers
 from services.documents.segments import ANY_SCHEMA, join, subschema
 
+# Every repetition is bounded, so a hostile prompt (512 KiB of "a.a.a.") costs linear time, not quadratic.
 QUOTED = re.compile(r"(?<!\w)'([^'\n]{1,80})'(?!\w)|\"([^\"\n]{1,80})\"")
 IDENTIFIER = re.compile(
-    r"https?://[^\s'\"]+[\w/]"  # a URL
-    r"|\b[\w.+-]+@[\w-]+\.\w[\w.]*\b"  # an email
-    r"|\b(?!\d+(?:\.\d+)?[A-Za-z]+\b)(?=\w*[A-Za-z])(?=\w*\d)\w{3,}\b"  # letters with digits; not "13th", "6cm", "10am"
+    r"https?://[^\s'\"]{1,2000}(?<=[\w/])"  # a URL
+    r"|\b[\w.+-]{1,64}@[\w-]{1,63}\.\w[\w.]{0,62}\b"  # an email
+    r"|\b(?!\d{1,20}(?:\.\d{1,20})?[A-Za-z]{1,8}\b)(?=\w{0,63}[A-Za-z])(?=\w{0,63}\d)\w{3,64}\b"  # letters with
+    # digits; not a number with a unit or an ordinal ("13th", "6cm", "10am")
 )
+MAX_STATED_VALUES = 64  # the first ones checked: a request naming more is a document, and each costs a scan
 PRONOUN_I = frozenset({"i'm", "i'd", "i'll", "i've"})
 DAY_WORDS = frozenset(MONTHS) | {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 
@@ -38,7 +42,7 @@ def stated_values(prompt: str) -> list[str]:
     quoted = [m.group(1) or m.group(2) for m in QUOTED.finditer(prompt)]
     identifiers = [m.group() for m in IDENTIFIER.finditer(prompt)]
     names = [n for n in stated_names(re.sub(r":\s+", ". ", prompt)) if not _not_a_name(n)]
-    return list(dict.fromkeys(v for v in [*quoted, *identifiers, *names] if v.strip()))
+    return list(dict.fromkeys(v for v in [*quoted, *identifiers, *names] if v.strip()))[:MAX_STATED_VALUES]
 
 
 def _not_a_name(name: str) -> bool:
@@ -112,8 +116,8 @@ def omitted_values(output: Any, schema: dict[str, Any], prompt: str) -> list[str
     was left unfilled, numbers when a number field was ("2 tickets" answered with the default 1)."""
     omitted: list[str | float] = []
     if unfilled_fields(output, schema, free_text):
-        carried = set(normalise(" ".join(_texts(output))).split())
-        described = set(normalise(" ".join(_texts(schema))).split())
+        carried = [KnownWords(normalise(" ".join(_texts(output))).split())]
+        described = [KnownWords(normalise(" ".join(_texts(schema))).split())]
         omitted += [
             value
             for value in stated_values(prompt)

@@ -19,6 +19,7 @@ import orjson
 
 from schemas import Verdict
 from services.critic.grounding import claims, same_number
+from services.critic.known_words import KnownWords
 from services.documents.evidence import WORD, date_forms, normalise, stated_dates, stated_numbers
 from services.documents.segments import subschema
 
@@ -51,35 +52,24 @@ def _schema_text(schema: dict[str, Any]) -> str:
     return " ".join(said)
 
 
-def _string_supported(value: str, evidence: str, dates: list[str], min_share: float) -> bool:
+def _string_supported(
+    value: str, evidence: list[str], known: list[KnownWords], dates: list[str], min_share: float
+) -> bool:
     if value[:10] in dates:  # an ISO date the request writes out in words
         return True
-    padded = f" {evidence} "
-    if any(f" {normalise(form)} " in padded for form in [value, *date_forms(value)] if normalise(form)):
+    forms = [f" {form} " for form in map(normalise, [value, *date_forms(value)]) if form]
+    if any(form in f" {text} " for form in forms for text in evidence):
         return True
-    return words_supported(value, set(evidence.split()), min_share)
+    return words_supported(value, known, min_share)
 
 
-def words_supported(value: str, known: set[str], min_share: float = 0.5) -> bool:
-    """Whether at least `min_share` of the value's words (stop words aside) are `known` words, or forms of
-    them (`_known`)."""
+def words_supported(value: str, known: list[KnownWords], min_share: float = 0.5) -> bool:
+    """Whether at least `min_share` of the value's words (stop words aside) are known words (`KnownWords`:
+    the word, an abbreviation, a form of the same stem) of one of the texts."""
     words = [w for w in WORD.findall(value.lower()) if w not in STOPWORDS]
     if not words:
         return True
-    return sum(_known(w, known) for w in words) / len(words) >= min_share
-
-
-def _known(word: str, known: set[str]) -> bool:
-    """The word, one it abbreviates or that abbreviates it ("EUR" for "euro", "mile" for "miles"), or one of
-    the same stem ("Lisboa" for "Lisbon": the first four letters and two thirds of the shorter word)."""
-    return word in known or (len(word) >= 3 and any(_related(word, k) for k in known if len(k) >= 3))
-
-
-def _related(a: str, b: str) -> bool:
-    if a.startswith(b) or b.startswith(a):
-        return True
-    shared = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
-    return shared >= 4 and shared >= 2 * min(len(a), len(b)) / 3
+    return sum(any(k.knows(w) for k in known) for w in words) / len(words) >= min_share
 
 
 def unsupported_values(
@@ -88,13 +78,15 @@ def unsupported_values(
     """Leaf values of `output` that neither `prompt` nor the field's schema supports."""
     found = []
     request_text = normalise(prompt)
+    request_words = KnownWords(request_text.split())
     request_numbers = stated_numbers(prompt)
     request_dates = stated_dates(prompt)
     for pointer, value in claims(output, schema):
         field_text = _schema_text(subschema(schema, pointer))
         if isinstance(value, str):
-            evidence = f"{request_text} {normalise(field_text)}"
-            if not _string_supported(value, evidence, request_dates, min_share):
+            field = normalise(field_text)
+            known = [request_words, KnownWords(field.split())]
+            if not _string_supported(value, [request_text, field], known, request_dates, min_share):
                 found.append(Unsupported(pointer, value))
         elif numbers and not any(same_number(float(value), n) for n in request_numbers | stated_numbers(field_text)):
             found.append(Unsupported(pointer, value))
