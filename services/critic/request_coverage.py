@@ -31,23 +31,33 @@ IDENTIFIER = re.compile(
     # digits; not a number with a unit or an ordinal ("13th", "6cm", "10am")
 )
 MAX_STATED_VALUES = 64  # the first ones checked: a request naming more is a document, and each costs a scan
-PRONOUN_I = frozenset({"i'm", "i'd", "i'll", "i've"})
+# "Paris, France" is one place: a name qualifying the next is read with it (and carried with it)
+NAME_THEN_NAME = re.compile(r"(\b[A-Z][\w'-]{0,40}),[ \t]{1,8}(?=[A-Z])")
+NOT_NAMES = frozenset(  # capitalised at the start of a clause, never a name
+    "i'm i'd i'll i've hi hello hey please thanks ok okay yes also so well now then sure great".split()  # noqa: SIM905
+)
 DAY_WORDS = frozenset(MONTHS) | {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 
 
 def stated_values(prompt: str) -> list[str]:
     """What a request names: quoted strings, identifiers (letters with digits: "efJG9", "RSD1"; not a
     number with its unit or ordinal), URLs and emails, proper names. A capitalised word after a colon
-    starts a clause ("calling f: Retrieves the ..."); month and day names are dates and "I'm" a pronoun."""
+    starts a clause ("calling f: Retrieves the ..."); month and day names are dates, "Hi, I'm" a greeting;
+    "Paris, France" one name."""
     quoted = [m.group(1) or m.group(2) for m in QUOTED.finditer(prompt)]
     identifiers = [m.group() for m in IDENTIFIER.finditer(prompt)]
-    names = [n for n in stated_names(re.sub(r":\s+", ". ", prompt)) if not _not_a_name(n)]
+    clauses = re.sub(r":\s+", ". ", prompt)
+    names = [_trimmed(n) for n in stated_names(NAME_THEN_NAME.sub(r"\1 ", clauses))]
     return list(dict.fromkeys(v for v in [*quoted, *identifiers, *names] if v.strip()))[:MAX_STATED_VALUES]
 
 
-def _not_a_name(name: str) -> bool:
-    """ "March", "On Monday", "I'm": a date's words or a pronoun, capitalised but not a name."""
-    return all(word in DAY_WORDS or word in STOPWORDS or word in PRONOUN_I for word in name.lower().split())
+def _trimmed(name: str) -> str:
+    """The name without the capitalised words before it that are not names: "On Monday" and "March" are
+    dates, "Hi, I'm Bob" is "Bob"."""
+    words = name.split()
+    while words and words[0].lower() in DAY_WORDS | STOPWORDS | NOT_NAMES:
+        words.pop(0)
+    return " ".join(words)
 
 
 def _texts(node: Any) -> Iterator[str]:

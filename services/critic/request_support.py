@@ -20,8 +20,10 @@ import orjson
 from schemas import Verdict
 from services.critic.grounding import claims, same_number
 from services.critic.known_words import KnownWords
-from services.documents.evidence import WORD, date_forms, normalise, stated_dates, stated_numbers
+from services.documents.days import Day, stated_days, value_days
+from services.documents.evidence import WORD, date_forms, normalise, stated_numbers
 from services.documents.segments import subschema
+from services.documents.standard_codes import code_names
 
 
 @dataclass(frozen=True)
@@ -53,14 +55,17 @@ def _schema_text(schema: dict[str, Any]) -> str:
 
 
 def _string_supported(
-    value: str, evidence: list[str], known: list[KnownWords], dates: list[str], min_share: float
+    value: str, evidence: list[str], known: list[KnownWords], days: set[Day], min_share: float
 ) -> bool:
-    if value[:10] in dates:  # an ISO date the request writes out in words
+    """Said in so many words, or in another form: a day in any date format ("15-10-2023" for "15th
+    October"), a standard code for a name ("USD" for "US dollars", "LAX" for "Los Angeles"), or enough
+    of its words (`words_supported`)."""
+    if value_days(value) & days:
         return True
     forms = [f" {form} " for form in map(normalise, [value, *date_forms(value)]) if form]
     if any(form in f" {text} " for form in forms for text in evidence):
         return True
-    return words_supported(value, known, min_share)
+    return any(words_supported(said, known, min_share) for said in [value, *code_names(value)])
 
 
 def words_supported(value: str, known: list[KnownWords], min_share: float = 0.5) -> bool:
@@ -80,13 +85,13 @@ def unsupported_values(
     request_text = normalise(prompt)
     request_words = KnownWords(request_text.split())
     request_numbers = stated_numbers(prompt)
-    request_dates = stated_dates(prompt)
+    request_days = stated_days(prompt)
     for pointer, value in claims(output, schema):
         field_text = _schema_text(subschema(schema, pointer))
         if isinstance(value, str):
             field = normalise(field_text)
             known = [request_words, KnownWords(field.split())]
-            if not _string_supported(value, [request_text, field], known, request_dates, min_share):
+            if not _string_supported(value, [request_text, field], known, request_days, min_share):
                 found.append(Unsupported(pointer, value))
         elif numbers and not any(same_number(float(value), n) for n in request_numbers | stated_numbers(field_text)):
             found.append(Unsupported(pointer, value))
