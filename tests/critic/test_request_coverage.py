@@ -47,6 +47,12 @@ def test_what_a_request_states() -> None:
 def test_a_clause_after_a_colon_dates_and_measures_are_not_stated_values() -> None:
     assert stated_values("Give the arguments for calling f: Retrieves the stats. On Monday in March.") == []
     assert stated_values("Hi, I'm in the mood for music, and I'd like it loud.") == []
+
+
+def test_a_name_qualifying_the_next_is_one_name() -> None:
+    assert stated_values("Hi, I'm Bob. A room in Paris, France, please.") == ["Bob", "Paris France"]
+    schema = {"type": "object", "properties": {"city": {"type": "string"}, "room": {"type": "string"}}}
+    assert omitted_values({"city": "Paris"}, schema, "A room in Paris, France.") == []
     assert stated_values("a 6cm by 10.5cm card at 10am on the 13th, sample rs6034464") == ["rs6034464"]
 
 

@@ -77,3 +77,15 @@ def test_a_name_of_the_same_stem_counts_as_said() -> None:
     schema = {"type": "object", "properties": {"city": {"type": "string"}}}
     assert unsupported_values({"city": "Lisboa"}, schema, "Plan a trip: 3 days in Lisbon.") == []
     assert unsupported_values({"city": "Lima"}, schema, "Plan a trip: 3 days in Lisbon.")
+
+
+def test_a_day_in_another_format_and_a_code_for_a_stated_name_count_as_said() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"check_in": {"type": "string"}, "currency": {"type": "string"}, "airport": {"type": "string"}},
+    }
+    said = "Book a room from 15th October for 200 US dollars, flying into Los Angeles."
+    draft = {"check_in": "15-10-2023", "currency": "USD", "airport": "LAX"}
+    assert unsupported_values(draft, schema, said) == []
+    made_up = {"check_in": "16-10-2023", "currency": "EUR", "airport": "JFK"}
+    assert [u.value for u in unsupported_values(made_up, schema, said)] == ["16-10-2023", "EUR", "JFK"]
