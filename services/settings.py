@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     # when a record arrives, so the wait is the latency of each hop: 500 ms (Kafka's default) costs ~200 ms
     # a hop, 10 ms ~4 ms (bench/faults.py). On Apache Kafka, which answers on arrival, raise it freely.
     fetch_max_wait_ms: int = 10
+    # A broker away when a service starts (restarting) is waited for this long before the start fails.
+    startup_broker_wait_s: float = 120.0
     # aiokafka's idempotent producer fails on Tansu (InitProducerId); turn it on for Apache Kafka / Redpanda
     idempotent_producer: bool = False
 

@@ -29,7 +29,7 @@ from services.runtime.inbound import Inbound, one_record, record_batch, safe_par
 from services.runtime.metrics import observe_drift
 from services.runtime.retry import Retrier
 from services.runtime.telemetry import setup_telemetry, shutdown_telemetry
-from services.runtime.topics import TopicKeeper, create_topics
+from services.runtime.topics import TopicKeeper, create_topics_when_up
 from services.settings import Settings, get_settings
 
 
@@ -57,7 +57,7 @@ class Service:
             if inspect.isawaitable(outcome := hook()):
                 await outcome
         if self.settings.read_broker_state:  # before any subscriber takes work
-            await create_topics(self.settings)
+            await create_topics_when_up(self.settings)
             await self.finished.start()
             await self.topic_keeper.start()
 

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import logging
+import time
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
@@ -46,6 +47,22 @@ async def create_topics(settings: Settings) -> list[str]:
         return created
     finally:
         await admin.close()
+
+
+async def create_topics_when_up(settings: Settings) -> list[str]:
+    """`create_topics`, waiting with backoff for a broker that is away at start-up (restarting, or not up
+    yet), up to `startup_broker_wait_s`; past that the start fails, as a wrong address should."""
+    deadline = time.monotonic() + settings.startup_broker_wait_s
+    delay = 1.0
+    while True:
+        try:
+            return await create_topics(settings)
+        except KafkaError as exc:
+            if time.monotonic() + delay > deadline:
+                raise
+            log.warning("broker not answering at start-up (%s); next try in %.0f s", exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(2 * delay, 15.0)
 
 
 def ensure_topics(settings: Settings) -> list[str]:
