@@ -19,7 +19,8 @@ from schemas import Verdict
 from services.critic.grounding import same_number
 from services.critic.known_words import KnownWords
 from services.critic.request_support import STOPWORDS, words_supported
-from services.documents.evidence import MONTHS, normalise, stated_names, stated_numbers, written_numbers
+from services.documents.days import MONTHS
+from services.documents.evidence import normalise, stated_names, stated_numbers, written_numbers
 from services.documents.segments import ANY_SCHEMA, join, subschema
 
 # Every repetition is bounded, so a hostile prompt (512 KiB of "a.a.a.") costs linear time, not quadratic.

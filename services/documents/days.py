@@ -1,13 +1,34 @@
-"""Days of the year a text names and a date value denotes, years aside.
+"""Dates and days a text names, and the days a date value denotes.
 
+`stated_dates`: dates written out in words with their year, in ISO form (for grounding in a context).
+The rest reduces to days of the year, years aside:
 A request says "from April 4th to April 8th" or "starting from 15th October,2023"; a right answer writes
 "2023-04-04" or "15-10-2023" (the format its field asks for), with a year the request may never state.
 Both sides reduce to (month, day) pairs, so any written form of a day supports any numeric one."""
 
+import calendar
 import re
-from datetime import datetime
+from datetime import date, datetime
 
-from services.documents.evidence import MONTHS
+MONTHS = [name.lower() for name in calendar.month_name[1:]]
+DAY_MONTH_YEAR = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?(?: of)? ([A-Za-z]+),? (\d{4})\b")
+MONTH_DAY_YEAR = re.compile(r"\b([A-Za-z]+) (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})\b")
+
+
+def stated_dates(context: str) -> list[str]:
+    """Dates the context writes out in words ("14 March 2025", "March 14th, 2025"), in ISO form."""
+    found = []
+    for day, month, year in DAY_MONTH_YEAR.findall(context) + [
+        (d, m, y) for m, d, y in MONTH_DAY_YEAR.findall(context)
+    ]:
+        names = [name for name in MONTHS if name.startswith(month.lower()) and len(month) >= 3]
+        if names:
+            try:
+                found.append(date(int(year), MONTHS.index(names[0]) + 1, int(day)).isoformat())
+            except ValueError:
+                continue
+    return found
+
 
 DAY_THEN_MONTH = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?(?:\s+of)?\s+([A-Za-z]{3,12})\b")
 MONTH_THEN_DAY = re.compile(r"\b([A-Za-z]{3,12})\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b")

@@ -1,12 +1,12 @@
 """What a context states, in forms both the critic (checking) and the refiner (fixing) use."""
 
-import calendar
 import re
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from itertools import chain, pairwise
 from typing import Any
 
+from services.documents.days import stated_dates
 from services.documents.sentences import sentences
 from services.documents.validation import validator
 
@@ -97,26 +97,6 @@ def date_forms(value: str) -> list[str]:
 def passages(context: str) -> list[str]:
     said = sentences(context)
     return said + [f"{a} {b}" for a, b in pairwise(said)]
-
-
-MONTHS = [name.lower() for name in calendar.month_name[1:]]
-DAY_MONTH_YEAR = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?(?: of)? ([A-Za-z]+),? (\d{4})\b")
-MONTH_DAY_YEAR = re.compile(r"\b([A-Za-z]+) (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})\b")
-
-
-def stated_dates(context: str) -> list[str]:
-    """Dates the context writes out in words ("14 March 2025", "March 14th, 2025"), in ISO form."""
-    found = []
-    for day, month, year in DAY_MONTH_YEAR.findall(context) + [
-        (d, m, y) for m, d, y in MONTH_DAY_YEAR.findall(context)
-    ]:
-        names = [name for name in MONTHS if name.startswith(month.lower()) and len(month) >= 3]
-        if names:
-            try:
-                found.append(date(int(year), MONTHS.index(names[0]) + 1, int(day)).isoformat())
-            except ValueError:
-                continue
-    return found
 
 
 def _phrases(context: str) -> Iterator[str]:

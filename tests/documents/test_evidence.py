@@ -2,7 +2,8 @@
 
 import pytest
 
-from services.documents.evidence import grounded_choices, named_choices, stated_dates, stated_names, stated_numbers
+from services.documents.days import stated_dates
+from services.documents.evidence import grounded_choices, named_choices, stated_names, stated_numbers
 from services.inference.prompts import SegmentAsk, segment_messages, shape
 
 MINUTES = (
