@@ -15,6 +15,7 @@ from services.critic.review import review
 from services.critic.verifier import ConfidenceVerifier
 from services.generator.drafting import REQUEST_FAILURES, failure_reason, first_draft
 from services.inference.engines import EnginePool
+from services.inference.tiers import adapters_by_tier
 from services.refiner.rounds import REFINE_FAILURES, refine_on
 from services.refiner.rounds import failure_reason as refine_failure
 
@@ -42,8 +43,7 @@ class Pipeline:
         if self.router is not None:
             return self.router.classify([request], received_at_ms)[0]
         tiers = self.engines.tiers
-        carried = {name: tier.adapters.keys() for name, tier in tiers.items()}
-        tier = request.tier or carrying_tier(list(tiers), carried, request.adapter, 0)
+        tier = request.tier or carrying_tier(list(tiers), adapters_by_tier(tiers), request.adapter, 0)
         forced = Classification(complexity=0, reason="tier given to the pipeline", forced=True)
         return ClassifiedRequest(request=request, tier=tier, received_at_ms=received_at_ms, classification=forced)
 

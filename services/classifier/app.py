@@ -17,7 +17,7 @@ from services.classifier.intake import RequestRejected
 from services.classifier.model import RouterModel
 from services.classifier.router import Router
 from services.classifier.screening import Screened, ScreenFailed, screen
-from services.inference.tiers import load_tiers
+from services.inference.tiers import adapters_by_tier, load_tiers
 from services.runtime.bus import now_ms
 from services.runtime.hop_tracing import record_span
 from services.runtime.inbound import Inbound
@@ -80,8 +80,7 @@ def create_app(settings: Settings | None = None) -> FastStream:
         tiers = load_tiers(settings.tiers_file)
         model = RouterModel(settings.router_model, list(tiers))
         room = {t.name: t.context_window - t.max_new_tokens for t in tiers.values()}
-        adapters = {t.name: frozenset(t.adapters) for t in tiers.values()}
-        loaded["router"] = router = Router(model, settings.router_cost_weight, room, adapters)
+        loaded["router"] = router = Router(model, settings.router_cost_weight, room, adapters_by_tier(tiers))
         log.info("router model %s on %s, cost weight %s", settings.router_model, model.provider, router.cost_weight)
 
     @service.batch_subscriber(

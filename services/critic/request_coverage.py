@@ -13,6 +13,7 @@ drafts (bench/results/ladder.json): wrong drafts flagged, no right one."""
 
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from schemas import Verdict
@@ -122,11 +123,19 @@ def _numbers_in(node: Any) -> set[float]:
     return {n for text in _texts(node) for n in stated_numbers(text)}
 
 
-def omitted_values(output: Any, schema: dict[str, Any], prompt: str) -> list[str | float]:
+@dataclass(frozen=True)
+class Omission:
+    values: list[str | float]  # stated, not carried
+    unfilled: list[str]  # pointers of the fields left for them
+
+
+def find_omission(output: Any, schema: dict[str, Any], prompt: str) -> Omission:
     """Stated values neither the output nor the schema carries: names and strings when a free-text field
     was left unfilled, numbers when a number field was ("2 tickets" answered with the default 1)."""
+    text_fields = unfilled_fields(output, schema, free_text)
+    number_fields = unfilled_fields(output, schema, free_number)
     omitted: list[str | float] = []
-    if unfilled_fields(output, schema, free_text):
+    if text_fields:
         carried = [KnownWords(normalise(" ".join(_texts(output))).split())]
         described = [KnownWords(normalise(" ".join(_texts(schema))).split())]
         omitted += [
@@ -134,23 +143,27 @@ def omitted_values(output: Any, schema: dict[str, Any], prompt: str) -> list[str
             for value in stated_values(prompt)
             if not words_supported(value, carried) and not words_supported(value, described)
         ]
-    if unfilled_fields(output, schema, free_number):
+    if number_fields:
         carried_numbers = _numbers_in(output) | _numbers_in(schema)
         omitted += sorted(n for n in written_numbers(prompt) if not any(same_number(n, c) for c in carried_numbers))
-    return omitted
+    return Omission(omitted, text_fields + number_fields)
+
+
+def omitted_values(output: Any, schema: dict[str, Any], prompt: str) -> list[str | float]:
+    return find_omission(output, schema, prompt).values
 
 
 def request_coverage_verdicts(output: Any, schema: dict[str, Any], prompt: str) -> list[Verdict]:
     """One `semantic` verdict (code `omitted`) for a draft that drops what the request states: refining the
     draft's own fields cannot bring it back (the wrong function, a default chosen over a stated value), so
     the request climbs a tier, or is rejected at the top (critic/decide.py)."""
-    omitted = omitted_values(output, schema, prompt)
-    if not omitted:
+    omission = find_omission(output, schema, prompt)
+    if not omission.values:
         return []
-    unfilled = unfilled_fields(output, schema, free_text) + unfilled_fields(output, schema, free_number)
+    unfilled = omission.unfilled
     where = unfilled[0] if len(unfilled) == 1 else ""
     message = (
-        f"the request states {', '.join(map(repr, omitted[:3]))} but the output does not carry it, "
+        f"the request states {', '.join(map(repr, omission.values[:3]))} but the output does not carry it, "
         f"leaving {', '.join(unfilled[:3])} unfilled: likely the wrong call or a default over a stated value"
     )
     return [Verdict(pointer=where, kind="semantic", code="omitted", message=message)]

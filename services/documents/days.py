@@ -15,16 +15,23 @@ DAY_MONTH_YEAR = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?(?: of)? ([A-Za-z]+),? 
 MONTH_DAY_YEAR = re.compile(r"\b([A-Za-z]+) (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})\b")
 
 
+def _month(word: str) -> int | None:
+    """The month a name or its abbreviation of three letters or more names ("Oct" → 10)."""
+    word = word.lower()
+    if len(word) < 3:
+        return None
+    return next((i + 1 for i, name in enumerate(MONTHS) if name.startswith(word)), None)
+
+
 def stated_dates(context: str) -> list[str]:
     """Dates the context writes out in words ("14 March 2025", "March 14th, 2025"), in ISO form."""
     found = []
     for day, month, year in DAY_MONTH_YEAR.findall(context) + [
         (d, m, y) for m, d, y in MONTH_DAY_YEAR.findall(context)
     ]:
-        names = [name for name in MONTHS if name.startswith(month.lower()) and len(month) >= 3]
-        if names:
+        if (number := _month(month)) is not None:
             try:
-                found.append(date(int(year), MONTHS.index(names[0]) + 1, int(day)).isoformat())
+                found.append(date(int(year), number, int(day)).isoformat())
             except ValueError:
                 continue
     return found
@@ -34,11 +41,6 @@ DAY_THEN_MONTH = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?(?:\s+of)?\s+([A-Za-z]{
 MONTH_THEN_DAY = re.compile(r"\b([A-Za-z]{3,12})\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b")
 NUMERIC_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%m-%d-%Y", "%Y/%m/%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y")
 Day = tuple[int, int]  # (month, day)
-
-
-def _month(word: str) -> int | None:
-    word = word.lower()
-    return next((i + 1 for i, name in enumerate(MONTHS) if name.startswith(word)), None)
 
 
 def stated_days(text: str) -> set[Day]:

@@ -95,6 +95,11 @@ class Tier(BaseModel):
         )
 
 
+def adapters_by_tier(tiers: dict[str, Tier]) -> dict[str, frozenset[str]]:
+    """The names of the adapters each tier carries (what the router and the pipeline route by)."""
+    return {name: frozenset(tier.adapters) for name, tier in tiers.items()}
+
+
 def load_tiers(path: Path) -> dict[str, Tier]:
     """Tiers in file order (smallest first), each with its compiled prompt where one is stored."""
     with path.open("rb") as fh:
