@@ -22,7 +22,7 @@ from services.critic.known_words import KnownWords
 from services.critic.request_support import STOPWORDS, words_supported
 from services.documents.days import MONTHS
 from services.documents.evidence import normalise, stated_names, stated_numbers, written_numbers
-from services.documents.segments import ANY_SCHEMA, join, subschema
+from services.documents.segments import join, object_schema
 
 # Every repetition is bounded, so a hostile prompt (512 KiB of "a.a.a.") costs linear time, not quadratic.
 QUOTED = re.compile(r"(?<!\w)'([^'\n]{1,80})'(?!\w)|\"([^\"\n]{1,80})\"")
@@ -75,19 +75,6 @@ def _texts(node: Any) -> Iterator[str]:
         yield str(node)
 
 
-def _object_schema(schema: dict[str, Any], pointer: str, value: dict[str, Any]) -> dict[str, Any]:
-    """The schema of the object at `pointer`: with alternatives, the branch whose properties hold its keys."""
-    node = subschema(schema, pointer)
-    if isinstance(node.get("properties"), dict):
-        return node
-    for combinator in ("anyOf", "oneOf"):
-        for branch in node.get(combinator, []) or []:
-            props = branch.get("properties") if isinstance(branch, dict) else None
-            if isinstance(props, dict) and set(value) <= set(props):
-                return branch
-    return ANY_SCHEMA
-
-
 def free_text(field: dict[str, Any]) -> bool:
     return field.get("type") in ("string", None) and "enum" not in field and "const" not in field
 
@@ -107,7 +94,7 @@ def unfilled_fields(output: Any, schema: dict[str, Any], kind: FieldKind = free_
     if not isinstance(output, dict):
         return []
     found = []
-    for name, field in _object_schema(schema, pointer, output).get("properties", {}).items():
+    for name, field in object_schema(schema, pointer, output).get("properties", {}).items():
         if not isinstance(field, dict):
             continue
         if name not in output:

@@ -42,7 +42,7 @@ NAMED_VALUES = re.compile(  # sentences that name the values a field takes: a de
 )
 
 
-def _schema_text(schema: dict[str, Any]) -> str:
+def schema_text(schema: dict[str, Any]) -> str:
     """What a field's schema tells the model to use: its `default`, and the sentences of its description
     that name a default or the choices ("Defaults to 'cm'", "Use 'dontcare' if not specified", "Can be
     'melting', 'freezing'"). Not its examples ("such as 'JFK'"): copying an example is exactly how a value
@@ -87,7 +87,7 @@ def unsupported_values(
     request_numbers = stated_numbers(prompt)
     request_days = stated_days(prompt)
     for pointer, value in claims(output, schema):
-        field_text = _schema_text(subschema(schema, pointer))
+        field_text = schema_text(subschema(schema, pointer))
         if isinstance(value, str):
             field = normalise(field_text)
             known = [request_words, KnownWords(field.split())]

@@ -7,6 +7,7 @@ from jsonschema import ValidationError
 from schemas import Draft, Verdict
 from services.critic.consistency import derived_pointers, repeated_items, rule_verdicts
 from services.critic.grounding import GroundingChecker
+from services.critic.request_choices import request_choice_verdicts
 from services.critic.request_coverage import request_coverage_verdicts
 from services.critic.request_support import request_support_verdicts
 from services.documents.segments import join
@@ -81,6 +82,11 @@ def check_draft(draft: Draft, grounding: "GroundingChecker | None" = None) -> li
             draft.output, request.json_schema, request.prompt, derived_pointers(request.rules)
         )
         verdicts += [v for v in supported if v.pointer not in failing]
+        failing = _failing(verdicts)
+        chosen = request_choice_verdicts(
+            draft.output, request.json_schema, request.prompt, derived_pointers(request.rules)
+        )
+        verdicts += [v for v in chosen if v.pointer not in failing]
         if not _failing(verdicts):  # a draft still being fixed is judged once its fields are
             verdicts += request_coverage_verdicts(draft.output, request.json_schema, request.prompt)
     return verdicts

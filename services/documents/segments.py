@@ -66,6 +66,19 @@ def subschema(schema: dict[str, Any], pointer: str) -> dict[str, Any]:
     return {**defs, **node} if defs and isinstance(node, dict) else node
 
 
+def object_schema(schema: dict[str, Any], pointer: str, value: dict[str, Any]) -> dict[str, Any]:
+    """The schema of the object at `pointer`: with alternatives, the branch whose properties hold its keys."""
+    node = subschema(schema, pointer)
+    if isinstance(node.get("properties"), dict):
+        return node
+    for combinator in ("anyOf", "oneOf"):
+        for branch in node.get(combinator, []) or []:
+            props = branch.get("properties") if isinstance(branch, dict) else None
+            if isinstance(props, dict) and set(value) <= set(props):
+                return branch
+    return ANY_SCHEMA
+
+
 def field_name(pointer: str) -> str:
     """The name of the field a pointer ends in ("/items/0/qty" → "qty", "/tags/3" → "tags")."""
     return next((key for key in reversed(parts(pointer)) if not key.isdigit()), "")

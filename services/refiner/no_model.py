@@ -6,7 +6,7 @@ from typing import Any
 from schemas import Critique, Verdict
 from services.documents.segments import get
 from services.refiner.context_values import settle_from_context
-from services.refiner.repairs import MISSING, compute_from_rules, drop_extra_properties, drop_repeated, drop_ungrounded
+from services.refiner.repairs import MISSING, compute_from_rules, drop_extra_properties, drop_items, drop_ungrounded
 
 
 def deterministic_repairs(critique: Critique) -> tuple[Any, list[Verdict]]:
@@ -14,7 +14,7 @@ def deterministic_repairs(critique: Critique) -> tuple[Any, list[Verdict]]:
     output = copy.deepcopy(critique.output)
     schema = critique.request.json_schema
     remaining: list[Verdict] = []
-    settled = drop_repeated(output, schema, critique.verdicts)
+    settled = drop_items(output, schema, critique.verdicts)
     for verdict in critique.verdicts:
         if verdict.pointer in settled:
             continue

@@ -113,22 +113,32 @@ def compute_from_rules(output: Any, request: GenerationRequest, pointer: str) ->
     return False
 
 
-def drop_repeated(output: Any, schema: dict[str, Any], verdicts: list[Verdict]) -> set[str]:
-    """Remove array items that only repeat earlier ones (a decoding loop), last first so the indexes
-    hold, where the array keeps its minItems and no other verdict points into it. The pointers dropped."""
+DROPPED_ITEMS = frozenset({"repeated", "unasked"})  # items that only repeat earlier ones; items not asked for
+
+
+def drop_items(output: Any, schema: dict[str, Any], verdicts: list[Verdict]) -> set[str]:
+    """Remove array items that only repeat earlier ones (a decoding loop) or that the request never asked
+    for, last first so the indexes hold, where the array keeps its minItems and no other verdict points
+    into it. An array left empty goes whole where the schema lets it (`droppable`), else it keeps its items
+    and the model is asked again. The pointers dropped."""
     by_array: dict[str, list[int]] = {}
     for verdict in verdicts:
-        if verdict.code == "repeated":
-            parent, _, index = verdict.pointer.rpartition("/")
+        parent, _, index = verdict.pointer.rpartition("/")
+        if verdict.code in DROPPED_ITEMS and index.isdigit() and isinstance(get(output, parent), list):
             by_array.setdefault(parent, []).append(int(index))
     dropped = set()
     for parent, indexes in by_array.items():
         items = get(output, parent)
-        others = [v for v in verdicts if v.code != "repeated" and v.pointer.startswith(parent + "/")]
-        keep = subschema(schema, parent).get("minItems", 0)
-        if others or not isinstance(items, list) or len(items) - len(indexes) < keep:
+        others = [v for v in verdicts if v.code not in DROPPED_ITEMS and v.pointer.startswith(parent + "/")]
+        keep = max(subschema(schema, parent).get("minItems", 0), 1)
+        if others or not isinstance(items, list):
             continue
-        for index in sorted(indexes, reverse=True):
-            del items[index]
-            dropped.add(join(parent, index))
+        if len(items) - len(set(indexes)) >= keep:
+            for index in sorted(set(indexes), reverse=True):
+                del items[index]
+        elif len(set(indexes)) == len(items) and drop_ungrounded(output, schema, parent):
+            pass  # nothing in it was asked for: the array goes
+        else:
+            continue
+        dropped |= {join(parent, index) for index in indexes}
     return dropped

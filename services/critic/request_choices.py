@@ -1,0 +1,186 @@
+"""Choices a request did not make, or made otherwise: the booleans and enum values a model picks.
+
+Request support judges what a draft copies (strings, numbers); a choice is never copied, so it is judged
+by whether the request speaks of it. Two ways a schema-valid, confidently decoded choice goes wrong:
+- **unasked**: an optional field the request never mentions, filled with other than its default
+  (`has_vegetarian_options: true` for "an Asian Fusion restaurant in Santa Clara"; hotel `preferences`
+  of pet_friendly, gym, swimming_pool for "a pet friendly hotel"). The draft should have left it out: the
+  refiner drops it (or the array item), no model call.
+- **contradicted**: the request names another option of the same enum than the one chosen (`type: "all"`
+  for "list all PostgreSQL servers", the options being all, postgres, …), or asks for what a boolean
+  means while the draft says false (`organic: false` for "the top organic bananas brands"). Refining the
+  field cannot be trusted to fix a misreading: the request climbs a tier, or is rejected at the top.
+A boolean's meaning is read from its field's name ("has_laundry_service" → laundry, service), and for a
+contradiction only from the request's first line, the ask itself: a function menu or instructions
+after it name every option and would make any choice look contradicted. Judged without a context only, like
+request support. Measured on the 420 calibration drafts and 80 unseen e2e drafts (bench/results/ladder.json)."""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from schemas import Verdict
+from services.critic.known_words import KnownWords
+from services.critic.request_support import STOPWORDS, schema_text
+from services.documents.evidence import WORD, normalise
+from services.documents.segments import join, object_schema
+
+# Words of a field's name that say how it works, not what it is about ("include_", "has_", "is_").
+NAME_GRAMMAR = frozenset(
+    "has have is are include includes including allow allowed enable enabled with options option use only show".split()  # noqa: SIM905
+)
+NEGATIONS = frozenset("no not non without dont don't doesn't never except excluding".split())  # noqa: SIM905
+BOOLEAN_WORDS = frozenset("true false yes no dontcare any none all".split())  # noqa: SIM905 — enums of a yes/no
+
+
+@dataclass(frozen=True)
+class Field:
+    pointer: str
+    name: str
+    value: Any
+    schema: dict[str, Any]
+    required: bool
+
+
+def filled_fields(output: Any, schema: dict[str, Any], pointer: str = "") -> Iterator[Field]:
+    """Every property the output fills, at any depth, with its schema and whether its object requires it."""
+    if isinstance(output, list):
+        for index, item in enumerate(output):
+            yield from filled_fields(item, schema, join(pointer, index))
+        return
+    if not isinstance(output, dict):
+        return
+    node = object_schema(schema, pointer, output)
+    required = set(node.get("required") or [])
+    properties = node.get("properties") or {}
+    for name, value in output.items():
+        field = properties.get(name)
+        if isinstance(field, dict):
+            yield Field(join(pointer, name), name, value, field, name in required)
+        yield from filled_fields(value, schema, join(pointer, name))
+
+
+def name_words(name: str) -> list[str]:
+    """What a field is about, from its name: "has_laundry_service" → laundry, service; "avoidTolls" →
+    avoid, tolls."""
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", name).replace("_", " ").lower()
+    return [w for w in WORD.findall(spaced) if w not in NAME_GRAMMAR | STOPWORDS]
+
+
+def _named(phrase: str, known: KnownWords, every: bool) -> bool:
+    """Whether the request names `phrase`: every word of it (`every`), or any."""
+    words = [w for w in WORD.findall(phrase.lower()) if w not in STOPWORDS]
+    hits = [known.knows(w) for w in words]
+    return bool(words) and (all(hits) if every else any(hits))
+
+
+def _negated(words: list[str], ask: list[str]) -> bool:
+    """The ask puts a negation just before the field's words ("not organic", "without tolls")."""
+    field = KnownWords(words)
+    return any(field.knows(word) and NEGATIONS & set(ask[max(0, at - 3) : at]) for at, word in enumerate(ask))
+
+
+@dataclass(frozen=True)
+class Choice:
+    pointer: str
+    value: Any
+    why: str
+
+
+class RequestReading:
+    """The request's words, indexed once: all of it, and its first line (the ask itself)."""
+
+    def __init__(self, prompt: str) -> None:
+        self.known = KnownWords(normalise(prompt).split())
+        self.ask_words = normalise(prompt.split("\n", 1)[0]).split()
+        self.ask = KnownWords(self.ask_words)
+
+    def mentions(self, field: Field) -> bool:
+        words = name_words(field.name)
+        return bool(words) and any(self.known.knows(w) for w in words)
+
+    def names(self, option: str, every: bool = False) -> bool:
+        return _named(option, self.known, every)
+
+
+def _unasked_value(field: Field, request: RequestReading) -> bool:
+    """An optional boolean or enum value other than its default, of a field the request never speaks of."""
+    if field.required or field.value == field.schema.get("default", ...):
+        return False
+    if isinstance(field.value, bool):
+        return not request.mentions(field)
+    if isinstance(field.value, str) and "enum" in field.schema:
+        if normalise(field.value) in normalise(schema_text(field.schema)).split():
+            return False  # the field's description names it as the default
+        if field.value.lower() in BOOLEAN_WORDS:
+            return not request.mentions(field)
+        return not request.names(field.value)
+    return False
+
+
+def unasked_choices(output: Any, schema: dict[str, Any], prompt: str) -> list[Choice]:
+    """Optional choices the request never asked for, and enum items of an array it never named."""
+    request = RequestReading(prompt)
+    found = []
+    for field in filled_fields(output, schema):
+        if _unasked_value(field, request):
+            found.append(Choice(field.pointer, field.value, "the request does not ask for it"))
+        items = field.schema.get("items")
+        if isinstance(field.value, list) and isinstance(items, dict) and "enum" in items:
+            found += [
+                Choice(join(field.pointer, i), item, "the request does not name it")
+                for i, item in enumerate(field.value)
+                if isinstance(item, str) and not request.names(item)
+            ]
+    return found
+
+
+QUOTED_OPTION = re.compile(r"'([^'\n]{1,40})'|\"([^\"\n]{1,40})\"")
+
+
+def options(field: dict[str, Any]) -> list[Any]:
+    """What a field may be: its enum, or the values its description quotes when it quotes two or more
+    ("Can be 'list' for a list of all prime factors or 'dictionary' for a count of each")."""
+    if isinstance(field.get("enum"), list):
+        return field["enum"]
+    description = field.get("description")
+    if not isinstance(description, str):
+        return []
+    quoted = list(dict.fromkeys(m.group(1) or m.group(2) for m in QUOTED_OPTION.finditer(description[:2000])))
+    return quoted if len(quoted) > 1 else []
+
+
+def contradicted_choices(output: Any, schema: dict[str, Any], prompt: str) -> list[Choice]:
+    """Choices against what the request says: a value it does not name while it names another of the
+    field's options (`options`) in full; a boolean false whose every name word the ask states, not negated."""
+    request = RequestReading(prompt)
+    found = []
+    for field in filled_fields(output, schema):
+        if isinstance(field.value, str) and not request.names(field.value):
+            named = [
+                o
+                for o in options(field.schema)
+                if isinstance(o, str) and o != field.value and request.names(o, every=True)
+            ]
+            if named:
+                found.append(Choice(field.pointer, field.value, f"the request names {named[0]!r}"))
+        words = name_words(field.name)
+        asked = bool(words) and all(request.ask.knows(w) for w in words)
+        if field.value is False and asked and not _negated(words, request.ask_words):
+            found.append(Choice(field.pointer, False, f"the request asks for {' '.join(words)}"))
+    return found
+
+
+def request_choice_verdicts(output: Any, schema: dict[str, Any], prompt: str, derived: set[str]) -> list[Verdict]:
+    """`grounding` verdicts (code `unasked`: the refiner drops the value) and `semantic` ones (code
+    `contradicted`: a tier up), rule-derived fields aside."""
+    verdicts = [
+        Verdict(pointer=c.pointer, kind="grounding", code="unasked", message=f"{c.value!r}: {c.why}; leave it out")
+        for c in unasked_choices(output, schema, prompt)
+    ]
+    verdicts += [
+        Verdict(pointer=c.pointer, kind="semantic", code="contradicted", message=f"{c.value!r}: {c.why}")
+        for c in contradicted_choices(output, schema, prompt)
+    ]
+    return [v for v in verdicts if v.pointer not in derived]

@@ -1,0 +1,144 @@
+"""Choices the request did not make, or made otherwise (kinds of wrong drafts the tiers wrote on BFCL,
+rewritten), and the refiner leaving out what was not asked for without a model call."""
+
+from typing import Any
+
+from schemas import Critique, Draft, GenerationRequest
+from services.critic.request_choices import contradicted_choices, name_words, unasked_choices
+from services.critic.validators import check_draft
+from services.refiner.no_model import deterministic_repairs
+from tests.conftest import make_request
+
+RESTAURANTS = {
+    "type": "object",
+    "properties": {
+        "city": {"type": "string"},
+        "price_range": {"type": "string", "enum": ["cheap", "moderate", "pricey"], "default": "moderate"},
+        "has_vegetarian_options": {"type": "boolean", "default": False},
+        "has_laundry_service": {"type": "string", "enum": ["True", "False", "dontcare"], "default": "dontcare"},
+        "unit": {"type": "string", "enum": ["celsius", "fahrenheit"], "description": "Defaults to fahrenheit."},
+        "organic": {"type": "boolean"},
+        "avoid_tolls": {"type": "boolean", "default": False},
+        "preferences": {"type": "array", "items": {"type": "string", "enum": ["pet_friendly", "gym", "parking"]}},
+    },
+    "required": ["city", "organic"],
+}
+
+
+def unasked(output: dict[str, Any], prompt: str) -> list[tuple[str, Any]]:
+    return [(c.pointer, c.value) for c in unasked_choices(output, RESTAURANTS, prompt)]
+
+
+def contradicted(output: dict[str, Any], prompt: str) -> list[tuple[str, Any]]:
+    return [(c.pointer, c.value) for c in contradicted_choices(output, RESTAURANTS, prompt)]
+
+
+def test_a_field_name_says_what_it_is_about() -> None:
+    assert name_words("has_vegetarian_options") == ["vegetarian"]
+    assert name_words("avoidTolls") == ["avoid", "tolls"]
+    assert name_words("include") == []
+
+
+def test_an_optional_choice_the_request_never_speaks_of_is_unasked() -> None:
+    prompt = "Find an Asian Fusion restaurant in Santa Clara."
+    assert unasked({"city": "Santa Clara", "organic": False, "has_vegetarian_options": True}, prompt) == [
+        ("/has_vegetarian_options", True)
+    ]
+    assert unasked({"city": "Santa Clara", "organic": False, "unit": "celsius"}, prompt) == [("/unit", "celsius")]
+    assert unasked({"city": "Santa Clara", "organic": True, "price_range": "pricey"}, prompt) == [
+        ("/price_range", "pricey")
+    ]
+
+
+def test_defaults_required_fields_and_what_the_request_mentions_are_not_unasked() -> None:
+    output = {"city": "Santa Clara", "organic": True, "has_vegetarian_options": False, "price_range": "moderate"}
+    assert unasked(output, "Find a restaurant in Santa Clara.") == []  # defaults; `organic` is required
+    assert unasked({"city": "X", "organic": False, "unit": "fahrenheit"}, "Weather in X") == []  # described default
+    said = "A cheap restaurant in Santa Clara with vegetarian dishes, in celsius"
+    output = {"city": "Santa Clara", "organic": False, "has_vegetarian_options": True, "price_range": "cheap"}
+    assert unasked(output | {"unit": "celsius"}, said) == []
+
+
+def test_a_yes_no_enum_is_judged_by_whether_the_request_mentions_its_field() -> None:
+    output = {"city": "Los Angeles", "organic": False, "has_laundry_service": "True"}
+    assert unasked(output, "A house in Los Angeles with laundry service.") == []
+    assert unasked(output, "A house in Los Angeles.") == [("/has_laundry_service", "True")]
+
+
+def test_enum_items_the_request_does_not_name_are_unasked_one_by_one() -> None:
+    output = {"city": "Manhattan", "organic": False, "preferences": ["pet_friendly", "gym", "parking"]}
+    found = unasked(output, "Book a single room at a pet friendly hotel near Manhattan.")
+    assert found == [("/preferences/1", "gym"), ("/preferences/2", "parking")]
+
+
+def test_an_enum_value_is_contradicted_when_the_request_names_another_option() -> None:
+    output = {"city": "Santa Clara", "organic": False, "price_range": "moderate"}
+    assert contradicted(output, "A cheap place to eat in Santa Clara") == [("/price_range", "moderate")]
+    assert contradicted(output, "A cheap or moderate place in Santa Clara") == []  # the chosen one is named too
+    assert contradicted(output, "A place in Santa Clara") == []
+
+
+def test_a_boolean_is_contradicted_when_the_ask_wants_what_it_means_and_it_says_false() -> None:
+    output = {"city": "Austin", "organic": False, "avoid_tolls": False}
+    assert contradicted(output, "Find the top organic bananas brands in Austin.") == [("/organic", False)]
+    assert contradicted(output, "Drive to Austin and avoid tolls") == [("/avoid_tolls", False)]
+    assert contradicted(output, "Find bananas that are not organic in Austin.") == []
+    assert contradicted(output, "Find non-organic bananas in Austin.") == []
+    # named only after the first line (a function menu, instructions): not the ask
+    assert contradicted(output, "Find bananas in Austin.\n- search: organic or not, avoid tolls") == []
+
+
+def request(prompt: str, schema: dict[str, Any] = RESTAURANTS) -> GenerationRequest:
+    return GenerationRequest.model_validate(make_request(prompt=prompt, schema=schema))
+
+
+def test_the_critic_flags_both_kinds_and_skips_creative_requests() -> None:
+    output = {"city": "Austin", "organic": False, "has_vegetarian_options": True}
+    draft = Draft(request=request("Organic food in Austin"), tier="small", received_at_ms=0, output=output)
+    codes = {(v.pointer, v.kind, v.code) for v in check_draft(draft)}
+    assert codes == {("/organic", "semantic", "contradicted"), ("/has_vegetarian_options", "grounding", "unasked")}
+    creative = draft.request.model_copy(update={"creative": True})
+    assert check_draft(draft.model_copy(update={"request": creative})) == []
+
+
+def test_the_refiner_leaves_out_what_was_not_asked_for_without_a_model_call() -> None:
+    output = {
+        "city": "Manhattan",
+        "organic": True,
+        "has_vegetarian_options": True,
+        "preferences": ["pet_friendly", "gym"],
+    }
+    prompt = "Organic food near a pet friendly hotel in Manhattan."
+    draft = Draft(request=request(prompt), tier="small", received_at_ms=0, output=output)
+    verdicts = [v for v in check_draft(draft) if v.severity == "error"]
+    critique = Critique(**dict(draft), verdicts=verdicts)
+    repaired, remaining = deterministic_repairs(critique)
+    assert remaining == []
+    assert repaired == {"city": "Manhattan", "organic": True, "preferences": ["pet_friendly"]}
+    assert check_draft(draft.model_copy(update={"output": repaired})) == []
+
+
+def test_an_array_holding_nothing_asked_for_goes_whole_where_it_may_else_the_model_is_asked_again() -> None:
+    output = {"city": "Manhattan", "organic": True, "preferences": ["gym"]}
+    draft = Draft(request=request("Organic food in Manhattan."), tier="small", received_at_ms=0, output=output)
+    critique = Critique(**dict(draft), verdicts=[v for v in check_draft(draft) if v.severity == "error"])
+    assert deterministic_repairs(critique) == ({"city": "Manhattan", "organic": True}, [])
+    required = {**RESTAURANTS, "required": ["city", "organic", "preferences"]}
+    draft = Draft(
+        request=request("Organic food in Manhattan.", required), tier="small", received_at_ms=0, output=output
+    )
+    critique = Critique(**dict(draft), verdicts=[v for v in check_draft(draft) if v.severity == "error"])
+    repaired, remaining = deterministic_repairs(critique)
+    assert repaired == output
+    assert [v.pointer for v in remaining] == ["/preferences/0"]
+
+
+def test_a_description_quoting_two_or_more_values_names_the_options_of_a_free_text_field() -> None:
+    about = "Can be 'list' for a list of all prime factors or 'dictionary' for a count of each. Default is 'list'."
+    schema = {"type": "object", "properties": {"return_type": {"type": "string", "description": about}}}
+    prompt = "Prime factors of 60, in the form of a dictionary."
+    found = contradicted_choices({"return_type": "list"}, schema, prompt)
+    assert [(c.pointer, c.value) for c in found] == [("/return_type", "list")]
+    assert contradicted_choices({"return_type": "dictionary"}, schema, prompt) == []
+    one = {"type": "object", "properties": {"unit": {"type": "string", "description": "Default is 'cm'."}}}
+    assert contradicted_choices({"unit": "cm"}, one, "A circle of radius 4 inches") == []  # a default, no options
