@@ -1,5 +1,5 @@
-"""`refinery calibrate`: every task through every tier (generator + critic, no routing, no refinement) →
-outcome records, by the in-process pipeline.
+"""`refinery calibrate`: every task through every tier (generator + critic, no routing, no refinement
+beyond the repairs that cost no token) → outcome records, by the in-process pipeline.
 
 One JSON line per (task, tier): whether the critic accepted the draft, whether it matched the task's
 ground truth (BFCL tasks carry it in `metadata.ground_truth`), tokens, cost and time. The file is appended
@@ -13,10 +13,11 @@ from typing import Any
 
 import orjson
 
-from schemas import Draft, GenerationRequest, ResultStatus, Verdict
+from schemas import Critique, Draft, GenerationRequest, ResultStatus, Verdict
 from services.critic.validators import check_draft
 from services.documents.bfcl import read_jsonl, task_correct
 from services.pipeline import Pipeline
+from services.refiner.no_model import deterministic_repairs
 
 
 def verdict_codes(verdicts: Iterable[Verdict]) -> list[str]:
@@ -37,7 +38,7 @@ def run_task(request: GenerationRequest, pipeline: Pipeline, tier: str) -> dict[
     accepted = result.status == ResultStatus.accepted
     entry = next(e for e in result.ledger.entries if e.stage == "generator")
     confidence = run.first_draft.confidence if run.first_draft is not None else None
-    return record | {
+    outcome = record | {
         "accepted": accepted,
         "correct": correct,
         "passed": accepted and correct is not False,
@@ -49,24 +50,45 @@ def run_task(request: GenerationRequest, pipeline: Pipeline, tier: str) -> dict[
         "output": result.output,  # to fit and audit verifiers on (bench/ladder.py), and to re-judge
         "verdicts": verdict_codes(result.verdicts),
     }
+    return rejudge(outcome, request)  # with the repairs a round makes for free, as a re-judged record
+
+
+def free_repairs(draft: Draft, failing: list[Verdict]) -> tuple[Any, list[Verdict]]:
+    """The output and its failing verdicts once the refiner has made the repairs that need no model (it
+    leaves out what the request did not ask for or state, drops looping items): a round that costs no
+    token, so still the tier's own outcome. A semantic doubt climbs a tier instead, and a draft those
+    repairs do not settle stays as it was."""
+    if not failing or any(v.kind == "semantic" for v in failing):
+        return draft.output, failing
+    repaired, remaining = deterministic_repairs(Critique(**dict(draft), verdicts=failing))
+    after = [v for v in check_draft(draft.model_copy(update={"output": repaired})) if v.severity == "error"]
+    return (repaired, []) if not remaining and not after else (draft.output, failing)
 
 
 def rejudge(record: dict[str, Any], request: GenerationRequest) -> dict[str, Any]:
-    """A record judged again from its stored draft by today's deterministic checks and answer rule, with no
-    model call: the checks are pure functions of the request and the output. Requests with a context are
-    left as they are (their grounding needs the encoder)."""
+    """A record judged again from its stored draft by today's deterministic checks, free repairs
+    (`free_repairs`) and answer rule, with no model call: all are pure functions of the request and the
+    draft. A repaired record keeps the draft beside the output. Requests with a context are left as they
+    are (their grounding needs the encoder)."""
     if "output" not in record or request.context or record.get("error"):
         return record
-    draft = Draft(request=request, tier=record["tier"], received_at_ms=0, output=record["output"])
-    verdicts = [v for v in check_draft(draft) if v.severity == "error"]
-    correct = task_correct(request.metadata, record["output"])
+    drafted = record.get("draft", record["output"])
+    draft = Draft(request=request, tier=record["tier"], received_at_ms=0, output=drafted)
+    output, verdicts = free_repairs(draft, [v for v in check_draft(draft) if v.severity == "error"])
+    correct = task_correct(request.metadata, output)
     accepted = not verdicts
-    return record | {
-        "accepted": accepted,
-        "correct": correct,
-        "passed": accepted and correct is not False,
-        "verdicts": verdict_codes(verdicts),
-    }
+    judged = {key: value for key, value in record.items() if key != "draft"}
+    return (
+        judged
+        | {
+            "accepted": accepted,
+            "correct": correct,
+            "passed": accepted and correct is not False,
+            "output": output,
+            "verdicts": verdict_codes(verdicts),
+        }
+        | ({"draft": drafted} if output != drafted else {})
+    )
 
 
 def rejudge_file(requests: Iterable[GenerationRequest], path: Path) -> int:

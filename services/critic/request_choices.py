@@ -1,11 +1,12 @@
-"""Choices a request did not make, or made otherwise: the booleans and enum values a model picks.
+"""Choices a request did not make, or made otherwise: the optional values and enum values a model picks.
 
-Request support judges what a draft copies (strings, numbers); a choice is never copied, so it is judged
-by whether the request speaks of it. Two ways a schema-valid, confidently decoded choice goes wrong:
-- **unasked**: an optional field the request never mentions, filled with other than its default
+Request support judges whether a copied value was said at all; here, whether the request asked for the
+value there. Two ways a schema-valid, confidently decoded choice goes wrong:
+- **unasked**: an optional field the request never asks for, filled with other than its default
   (`has_vegetarian_options: true` for "an Asian Fusion restaurant in Santa Clara"; hotel `preferences`
-  of pet_friendly, gym, swimming_pool for "a pet friendly hotel"). The draft should have left it out: the
-  refiner drops it (or the array item), no model call.
+  of pet_friendly, gym, swimming_pool for "a pet friendly hotel"; `venue: "home"`, a default its
+  description suggests, for "who won between the Lakers and Clippers"). The draft should have left it out,
+  so the callee's default applies: the refiner drops it (or the array item), no model call.
 - **contradicted**: the request names another option of the same enum than the one chosen (`type: "all"`
   for "list all PostgreSQL servers", the options being all, postgres, …), or asks for what a boolean
   means while the draft says false (`organic: false` for "the top organic bananas brands"). Refining the
@@ -21,9 +22,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from schemas import Verdict
+from services.critic.grounding import same_number
 from services.critic.known_words import KnownWords
-from services.critic.request_support import STOPWORDS, schema_text
-from services.documents.evidence import WORD, normalise
+from services.critic.request_support import MIN_SHARE, STOPWORDS, schema_text, string_supported
+from services.documents.days import stated_days
+from services.documents.evidence import WORD, normalise, stated_numbers
 from services.documents.segments import join, object_schema
 
 # Words of a field's name that say how it works, not what it is about ("include_", "has_", "is_").
@@ -92,7 +95,10 @@ class RequestReading:
     """The request's words, indexed once: all of it, and its first line (the ask itself)."""
 
     def __init__(self, prompt: str) -> None:
-        self.known = KnownWords(normalise(prompt).split())
+        self.text = normalise(prompt)
+        self.known = KnownWords(self.text.split())
+        self.days = stated_days(prompt)
+        self.numbers = stated_numbers(prompt)
         self.ask_words = normalise(prompt.split("\n", 1)[0]).split()
         self.ask = KnownWords(self.ask_words)
 
@@ -103,13 +109,23 @@ class RequestReading:
     def names(self, option: str, every: bool = False) -> bool:
         return _named(option, self.known, every)
 
+    def states(self, value: str | float) -> bool:
+        """A string or number the request states in some form (request_support's rules)."""
+        if isinstance(value, str):
+            return string_supported(value, [self.text], [self.known], self.days, MIN_SHARE)
+        return any(same_number(float(value), n) for n in self.numbers)
+
 
 def _unasked_value(field: Field, request: RequestReading) -> bool:
-    """An optional boolean or enum value other than its default, of a field the request never speaks of."""
+    """An optional value other than its default that the request does not give: a boolean or a yes/no
+    enum of a field it never speaks of, an enum value it does not name, a string or number it does not
+    state (one the schema's description suggests is not the user's: the callee's default applies)."""
     if field.required or field.value == field.schema.get("default", ...):
         return False
     if isinstance(field.value, bool):
         return not request.mentions(field)
+    if isinstance(field.value, str | int | float) and "enum" not in field.schema and "const" not in field.schema:
+        return not request.states(field.value)
     if isinstance(field.value, str) and "enum" in field.schema:
         if normalise(field.value) in normalise(schema_text(field.schema)).split():
             return False  # the field's description names it as the default

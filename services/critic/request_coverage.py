@@ -124,7 +124,8 @@ def find_omission(output: Any, schema: dict[str, Any], prompt: str) -> Omission:
     omitted: list[str | float] = []
     if text_fields:
         carried = [KnownWords(normalise(" ".join(_texts(output))).split())]
-        described = [KnownWords(normalise(" ".join(_texts(schema))).split())]
+        rest = prompt.partition("\n")[2]  # instructions, a function menu: the task's subject, not its values
+        described = [KnownWords(normalise(" ".join([*_texts(schema), rest])).split())]
         omitted += [
             value
             for value in stated_values(prompt)

@@ -54,21 +54,38 @@ def schema_text(schema: dict[str, Any]) -> str:
     return " ".join(said)
 
 
-def _string_supported(
+MIN_SHARE = 0.5  # of a string's words (stop words aside) its evidence must know
+DIGITS_THEN_LETTERS = re.compile(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)")
+MAX_SHORTENED = 40  # characters of a value tried as a shortening of what was said
+
+
+def shortened(value: str, text: str) -> bool:
+    """Whether the value shortens words the text says in order: "24h" for "24 hour", "10min" for "10
+    minutes" (each of its parts starts a word, the words in a row)."""
+    said = DIGITS_THEN_LETTERS.sub(" ", normalise(value[:MAX_SHORTENED])).split()
+    if len(said) < 2:
+        return False
+    pattern = r"(?<!\w)" + r"\w{0,30}\s{1,5}".join(re.escape(part) for part in said) + r"(?!\d)"
+    return re.search(pattern, text) is not None
+
+
+def string_supported(
     value: str, evidence: list[str], known: list[KnownWords], days: set[Day], min_share: float
 ) -> bool:
     """Said in so many words, or in another form: a day in any date format ("15-10-2023" for "15th
-    October"), a standard code for a name ("USD" for "US dollars", "LAX" for "Los Angeles"), or enough
-    of its words (`words_supported`)."""
+    October"), a standard code for a name ("USD" for "US dollars", "LAX" for "Los Angeles"), a shortening
+    ("24h" for "24 hour"), or enough of its words (`words_supported`)."""
     if value_days(value) & days:
         return True
     forms = [f" {form} " for form in map(normalise, [value, *date_forms(value)]) if form]
     if any(form in f" {text} " for form in forms for text in evidence):
         return True
+    if any(shortened(value, text) for text in evidence):
+        return True
     return any(words_supported(said, known, min_share) for said in [value, *code_names(value)])
 
 
-def words_supported(value: str, known: list[KnownWords], min_share: float = 0.5) -> bool:
+def words_supported(value: str, known: list[KnownWords], min_share: float = MIN_SHARE) -> bool:
     """Whether at least `min_share` of the value's words (stop words aside) are known words (`KnownWords`:
     the word, an abbreviation, a form of the same stem) of one of the texts."""
     words = [w for w in WORD.findall(value.lower()) if w not in STOPWORDS]
@@ -78,7 +95,7 @@ def words_supported(value: str, known: list[KnownWords], min_share: float = 0.5)
 
 
 def unsupported_values(
-    output: Any, schema: dict[str, Any], prompt: str, *, min_share: float = 0.5, numbers: bool = False
+    output: Any, schema: dict[str, Any], prompt: str, *, min_share: float = MIN_SHARE, numbers: bool = False
 ) -> list[Unsupported]:
     """Leaf values of `output` that neither `prompt` nor the field's schema supports."""
     found = []
@@ -91,7 +108,7 @@ def unsupported_values(
         if isinstance(value, str):
             field = normalise(field_text)
             known = [request_words, KnownWords(field.split())]
-            if not _string_supported(value, [request_text, field], known, request_days, min_share):
+            if not string_supported(value, [request_text, field], known, request_days, min_share):
                 found.append(Unsupported(pointer, value))
         elif numbers and not any(same_number(float(value), n) for n in request_numbers | stated_numbers(field_text)):
             found.append(Unsupported(pointer, value))

@@ -119,3 +119,15 @@ def test_the_critic_doubts_a_draft_that_drops_what_was_stated() -> None:
     assert check_draft(_draft({"add_server": {"key": "k-0042"}}, creative=True)) == []
     full = {"key": "k-0042", "nickname": "Harbor2", "host": "http://harbor.example.org"}
     assert check_draft(_draft({"add_server": full})) == []
+
+
+def test_a_name_the_instructions_after_the_ask_repeat_is_the_task_subject_not_a_value() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"weight": {"type": "integer"}, "unit": {"type": "string"}},
+        "required": ["weight"],
+    }
+    ask = "The Body Mass Index (BMI) of a person of 85 kilograms."
+    subject = ask + "\nGive the arguments for calling calculate_bmi: Calculate the Body Mass Index (BMI)."
+    assert omitted_values({"weight": 85}, schema, subject) == []
+    assert omitted_values({"weight": 85}, schema, ask) == ["Body Mass Index", "BMI"]

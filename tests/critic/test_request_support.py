@@ -1,7 +1,7 @@
 """Values a request without a context does not support (drafts seen from the large tier on BFCL)."""
 
 from schemas import Draft, GenerationRequest
-from services.critic.request_support import unsupported_values
+from services.critic.request_support import shortened, unsupported_values
 from services.critic.validators import check_draft
 from tests.conftest import make_request
 
@@ -89,3 +89,9 @@ def test_a_day_in_another_format_and_a_code_for_a_stated_name_count_as_said() ->
     assert unsupported_values(draft, schema, said) == []
     made_up = {"check_in": "16-10-2023", "currency": "EUR", "airport": "JFK"}
     assert [u.value for u in unsupported_values(made_up, schema, said)] == ["16-10-2023", "EUR", "JFK"]
+
+
+def test_a_value_may_shorten_the_words_the_request_says_in_order() -> None:
+    said = "what is the time in london in 24 hour format, in 10 minutes"
+    assert shortened("24h", said) and shortened("10min", said)
+    assert not shortened("12h", said) and not shortened("24", said) and not shortened("h24", said)

@@ -58,3 +58,12 @@ def test_records_without_a_stored_draft_are_kept(tmp_path: Path) -> None:
     assert rejudge_file([REQUEST], path) == 1
     first, second = (orjson.loads(line) for line in path.read_bytes().splitlines())
     assert first == old and second["accepted"] is False
+
+
+def test_a_draft_the_refiner_settles_without_a_model_is_judged_repaired_and_keeps_its_draft() -> None:
+    drafted = {"Flights_Search": {"origin": "Chicago", "destination": "Shanghai", "airline": "United"}}
+    judged = rejudge(record(drafted), REQUEST)
+    assert judged["output"] == {"Flights_Search": {"origin": "Chicago", "destination": "Shanghai"}}
+    assert judged["draft"] == drafted
+    assert judged["accepted"] is True and judged["correct"] is True and judged["verdicts"] == []
+    assert rejudge(judged, REQUEST) == judged  # judged again from the same draft: the same record
