@@ -136,20 +136,30 @@ def _unasked_value(field: Field, request: RequestReading) -> bool:
 
 
 def unasked_choices(output: Any, schema: dict[str, Any], prompt: str) -> list[Choice]:
-    """Optional choices the request never asked for, and enum items of an array it never named."""
+    """Optional values the request never asked for, and array items it never gave (`_unasked_item`)."""
     request = RequestReading(prompt)
     found = []
     for field in filled_fields(output, schema):
         if _unasked_value(field, request):
             found.append(Choice(field.pointer, field.value, "the request does not ask for it"))
-        items = field.schema.get("items")
-        if isinstance(field.value, list) and isinstance(items, dict) and "enum" in items:
+        if isinstance(field.value, list):
             found += [
                 Choice(join(field.pointer, i), item, "the request does not name it")
                 for i, item in enumerate(field.value)
-                if isinstance(item, str) and not request.names(item)
+                if _unasked_item(item, field, request)
             ]
     return found
+
+
+def _unasked_item(item: Any, field: Field, request: RequestReading) -> bool:
+    """An enum item the request does not name; in an optional array, a string or number it does not state
+    (sizes S, M, L for "a red skirt")."""
+    items = field.schema.get("items")
+    if not isinstance(items, dict) or isinstance(item, bool) or not isinstance(item, str | int | float):
+        return False
+    if "enum" in items:
+        return isinstance(item, str) and not request.names(item)
+    return not field.required and "const" not in items and not request.states(item)
 
 
 QUOTED_OPTION = re.compile(r"'([^'\n]{1,40})'|\"([^\"\n]{1,40})\"")

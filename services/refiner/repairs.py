@@ -43,7 +43,12 @@ def _required(schema: dict[str, Any]) -> set[str]:
 
 
 def _declared(schema: dict[str, Any], key: str) -> bool:
-    return _allowed(schema, key) or isinstance(schema.get("additionalProperties"), dict)
+    """Whether the object schema, or one of its combinator branches (a function menu's `anyOf`), declares
+    the key: an undeclared key goes whole, a declared one only when optional."""
+    if _allowed(schema, key) or isinstance(schema.get("additionalProperties"), dict):
+        return True
+    branches = [b for c in ("allOf", "anyOf", "oneOf") for b in schema.get(c) or [] if isinstance(b, dict)]
+    return any(_declared(branch, key) for branch in branches)
 
 
 def droppable(output: Any, schema: dict[str, Any], pointer: str) -> str | None:

@@ -162,3 +162,21 @@ def test_an_optional_string_or_number_the_request_does_not_state_is_unasked() ->
     stated = {"teams": ["Lakers", "Clippers"], "season": "2020", "venue": "Clippers", "top": 5}
     assert unasked_choices(stated, schema, prompt) == []
     assert unasked_choices({**stated, "top": 10}, schema, prompt) == []  # its default
+
+
+def test_in_a_function_menu_only_the_unasked_argument_goes_never_the_call() -> None:
+    menu = {
+        "anyOf": [
+            {
+                "type": "object",
+                "properties": {"check_stock": {"type": "object", "properties": RESTAURANTS["properties"]}},
+                "required": ["check_stock"],
+                "additionalProperties": False,
+            },
+            {"type": "object", "properties": {"search": {"type": "object"}}, "required": ["search"]},
+        ]
+    }
+    output = {"check_stock": {"city": "Austin", "organic": True, "preferences": ["gym"], "unit": "celsius"}}
+    draft = Draft(request=request("Organic food in Austin", menu), tier="small", received_at_ms=0, output=output)
+    critique = Critique(**dict(draft), verdicts=[v for v in check_draft(draft) if v.severity == "error"])
+    assert deterministic_repairs(critique) == ({"check_stock": {"city": "Austin", "organic": True}}, [])
