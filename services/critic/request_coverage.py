@@ -21,7 +21,7 @@ from services.critic.grounding import same_number
 from services.critic.known_words import KnownWords
 from services.critic.request_support import STOPWORDS, words_supported
 from services.documents.days import MONTHS
-from services.documents.evidence import normalise, stated_names, stated_numbers, written_numbers
+from services.documents.evidence import normalise, percentages, stated_names, stated_numbers, written_numbers
 from services.documents.segments import join, object_schema
 
 # Every repetition is bounded, so a hostile prompt (512 KiB of "a.a.a.") costs linear time, not quadratic.
@@ -133,7 +133,12 @@ def find_omission(output: Any, schema: dict[str, Any], prompt: str) -> Omission:
         ]
     if number_fields:
         carried_numbers = _numbers_in(output) | _numbers_in(schema)
-        omitted += sorted(n for n in written_numbers(prompt) if not any(same_number(n, c) for c in carried_numbers))
+        percents = percentages(prompt)  # "5%" is carried as 0.05 too
+        omitted += sorted(
+            n
+            for n in written_numbers(prompt)
+            if not any(same_number(n, c) or (n in percents and same_number(n / 100, c)) for c in carried_numbers)
+        )
     return Omission(omitted, text_fields + number_fields)
 
 

@@ -12,6 +12,7 @@ from services.documents.validation import validator
 
 # A number on its own: "SH-204" is a name (neither -204 nor 204), "1,200" is 1200.
 NUMBER = re.compile(r"(?<![\w.])(?<![A-Za-z]-)(?:[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?)")
+PERCENT = re.compile(r"(" + NUMBER.pattern + r")\s?(?:%|per ?cent\b)", re.IGNORECASE)
 WORD = re.compile(r"[a-z0-9]+")
 TOKEN = re.compile(r"[\w@.+'/:-]+")  # words, numbers, emails, times, URLs
 SPELLED = {
@@ -69,10 +70,15 @@ def written_numbers(context: str) -> set[float]:
     return set(_numbers(context))
 
 
+def percentages(context: str) -> set[float]:
+    """Numbers written as a percentage ("5%", "5 percent"), as written (5.0)."""
+    return {_value(m.group(1)) for m in PERCENT.finditer(context)}
+
+
 def stated_numbers(context: str) -> set[float]:
-    """Numbers written in digits or spelled out ("two", "a dozen")."""
+    """Numbers written in digits or spelled out ("two", "a dozen"); a percentage also as a fraction (0.05)."""
     spelled = {float(v) for w, v in SPELLED.items() if re.search(rf"\b{w}\b", context, re.IGNORECASE)}
-    return written_numbers(context) | spelled
+    return written_numbers(context) | spelled | {p / 100 for p in percentages(context)}
 
 
 def times_stated(context: str, value: Any) -> int:

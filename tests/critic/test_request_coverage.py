@@ -131,3 +131,18 @@ def test_a_name_the_instructions_after_the_ask_repeat_is_the_task_subject_not_a_
     subject = ask + "\nGive the arguments for calling calculate_bmi: Calculate the Body Mass Index (BMI)."
     assert omitted_values({"weight": 85}, schema, subject) == []
     assert omitted_values({"weight": 85}, schema, ask) == ["Body Mass Index", "BMI"]
+
+
+def test_a_percentage_is_carried_as_its_fraction() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "principal": {"type": "integer"},
+            "rate": {"type": "number"},
+            "compounds_per_year": {"type": "integer", "description": "Default is 1."},
+        },
+        "required": ["principal", "rate"],
+    }
+    prompt = "Compound interest on $10,000 at 5% for 10 years."
+    assert omitted_values({"principal": 10000, "rate": 0.05}, schema, prompt) == [10.0]
+    assert omitted_values({"principal": 10000, "rate": 0.07}, schema, prompt) == [5.0, 10.0]

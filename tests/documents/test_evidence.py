@@ -3,7 +3,7 @@
 import pytest
 
 from services.documents.days import stated_dates
-from services.documents.evidence import grounded_choices, named_choices, stated_names, stated_numbers
+from services.documents.evidence import grounded_choices, named_choices, percentages, stated_names, stated_numbers
 from services.inference.prompts import SegmentAsk, segment_messages, shape
 
 MINUTES = (
@@ -127,3 +127,9 @@ def test_a_labelled_name_keeps_its_particles() -> None:
     choices = ["Lady", "Lady Catherine", "Lady Catherine de Bourgh", "Lady Catherine de Bourgh arrived"]
     context = "The guest Lady Catherine de Bourgh arrived."
     assert named_choices(context, "guest", choices) == ["Lady Catherine de Bourgh"]
+
+
+def test_a_percentage_states_its_number_and_its_fraction() -> None:
+    assert percentages("at 5% for 10 years, 12.5 percent after") == {5.0, 12.5}
+    assert stated_numbers("an interest rate of 5%") == {5.0, 0.05}
+    assert percentages("5 apples") == set()
