@@ -205,8 +205,11 @@ def request_choice_verdicts(output: Any, schema: dict[str, Any], prompt: str, de
         Verdict(pointer=c.pointer, kind="grounding", code="unasked", message=f"{c.value!r}: {c.why}; leave it out")
         for c in unasked_choices(output, schema, prompt)
     ]
-    verdicts += [
-        Verdict(pointer=c.pointer, kind="semantic", code="contradicted", message=f"{c.value!r}: {c.why}")
-        for c in contradicted_choices(output, schema, prompt)
-    ]
+    verdicts += [contradicted_verdict(c) for c in contradicted_choices(output, schema, prompt)]
     return [v for v in verdicts if v.pointer not in derived]
+
+
+def contradicted_verdict(choice: Choice) -> Verdict:
+    return Verdict(
+        pointer=choice.pointer, kind="semantic", code="contradicted", message=f"{choice.value!r}: {choice.why}"
+    )

@@ -7,6 +7,7 @@ from jsonschema import ValidationError
 from schemas import Draft, Verdict
 from services.critic.consistency import derived_pointers, repeated_items, rule_verdicts
 from services.critic.grounding import GroundingChecker
+from services.critic.menu_choice import menu_choice_verdicts
 from services.critic.request_choices import request_choice_verdicts
 from services.critic.request_coverage import request_coverage_verdicts
 from services.critic.request_support import request_support_verdicts
@@ -87,6 +88,7 @@ def check_draft(draft: Draft, grounding: "GroundingChecker | None" = None) -> li
             draft.output, request.json_schema, request.prompt, derived_pointers(request.rules)
         )
         verdicts += [v for v in chosen if v.pointer not in failing]
+        verdicts += menu_choice_verdicts(draft.output, request.json_schema, request.prompt)
         if not _failing(verdicts):  # a draft still being fixed is judged once its fields are
             verdicts += request_coverage_verdicts(draft.output, request.json_schema, request.prompt)
     return verdicts

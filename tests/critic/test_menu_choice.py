@@ -1,0 +1,41 @@
+"""The call a draft makes from a menu of functions, against the call the request names (kinds of wrong
+picks the tiers made on BFCL, rewritten)."""
+
+from services.critic.menu_choice import contradicted_call, menu
+
+
+def offering(*names: str) -> dict:
+    return {
+        "anyOf": [{"type": "object", "properties": {name: {"type": "object"}}, "required": [name]} for name in names]
+    }
+
+
+MOVIES = offering("Movies_1_BuyMovieTickets", "Movies_1_FindMovies", "Weather_1_GetWeather")
+LISTING = "\nCall the one function that does this. Functions:\n- Movies_1_BuyMovieTickets: buy tickets"
+
+
+def called(name: str, ask: str) -> list[str]:
+    return [c.value for c in contradicted_call({name: {}}, MOVIES, ask + LISTING)]
+
+
+def test_a_menu_is_alternatives_of_one_named_property_each() -> None:
+    assert menu(MOVIES) == ["Movies_1_BuyMovieTickets", "Movies_1_FindMovies", "Weather_1_GetWeather"]
+    two = {"anyOf": [{"properties": {"a": {}, "b": {}}}, {"properties": {"c": {}}}]}
+    assert menu(two) == [] and menu({"type": "object"}) == [] and menu(offering("only_one")) == []
+
+
+def test_a_call_is_doubted_when_the_ask_names_another_in_full_and_not_it() -> None:
+    assert called("Movies_1_BuyMovieTickets", "Can you find action movies in Sonoma?") == ["Movies_1_BuyMovieTickets"]
+    assert called("Movies_1_FindMovies", "Can you find action movies in Sonoma?") == []
+    assert called("Movies_1_BuyMovieTickets", "Buy two tickets for the movies at 8") == []  # it is named too
+    assert called("Weather_1_GetWeather", "Will it rain in Sonoma?") == []  # no call named in full: no doubt
+
+
+def test_only_the_ask_names_a_call_not_the_menu_listed_after_it() -> None:
+    assert called("Weather_1_GetWeather", "Anything on in Sonoma?") == []  # the listing names BuyMovieTickets
+
+
+def test_anything_but_one_call_is_left_to_the_schema_checks() -> None:
+    assert contradicted_call({}, MOVIES, "find movies") == []
+    assert contradicted_call({"a": {}, "b": {}}, MOVIES, "find movies") == []
+    assert contradicted_call(["Movies_1_FindMovies"], MOVIES, "find movies") == []
