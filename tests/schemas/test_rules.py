@@ -151,7 +151,8 @@ def test_the_refiner_computes_a_rule_defined_field_without_the_model() -> None:
         },
     }
     rules = ["total == sum(items[*].price)", "count == len(items)"]
-    request = GenerationRequest.model_validate(make_request(schema=schema, rules=rules))
+    prompt = "An order of two items priced 35.5 and 19.0, with their count and total."
+    request = GenerationRequest.model_validate(make_request(prompt=prompt, schema=schema, rules=rules))
     output = {"items": [{"price": 35.5}, {"price": 19.0}], "count": 3, "total": 91.0}
     draft = Draft(request=request, tier="small", ledger=Ledger(), received_at_ms=0, output=output)
     verdicts = check_draft(draft)
