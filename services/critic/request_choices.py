@@ -177,9 +177,20 @@ def options(field: dict[str, Any]) -> list[Any]:
     return quoted if len(quoted) > 1 else []
 
 
+def _left_out_options(field: Field, request: RequestReading) -> list[Choice]:
+    """Options of an array of choices the ask names in full that the array leaves out ("avoiding
+    highways and toll roads" answered with `avoid: ["highways"]`)."""
+    items = field.schema.get("items")
+    if not isinstance(field.value, list) or not isinstance(items, dict) or not isinstance(items.get("enum"), list):
+        return []
+    named = [o for o in items["enum"] if isinstance(o, str) and o not in field.value and _named(o, request.ask, True)]
+    return [Choice(field.pointer, field.value, f"the request names {named[0]!r} too")] if named else []
+
+
 def contradicted_choices(output: Any, schema: dict[str, Any], prompt: str) -> list[Choice]:
     """Choices against what the request says: a value it does not name while it names another of the
-    field's options (`options`) in full; a boolean false whose every name word the ask states, not negated."""
+    field's options (`options`) in full; options of an array the ask names that it leaves out; a boolean
+    false whose every name word the ask states, not negated."""
     request = RequestReading(prompt)
     found = []
     for field in filled_fields(output, schema):
@@ -191,6 +202,7 @@ def contradicted_choices(output: Any, schema: dict[str, Any], prompt: str) -> li
             ]
             if named:
                 found.append(Choice(field.pointer, field.value, f"the request names {named[0]!r}"))
+        found += _left_out_options(field, request)
         words = name_words(field.name)
         asked = bool(words) and all(request.ask.knows(w) for w in words)
         if field.value is False and asked and not _negated(words, request.ask_words):

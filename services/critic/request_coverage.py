@@ -20,7 +20,7 @@ from schemas import Verdict
 from services.critic.grounding import same_number
 from services.critic.known_words import KnownWords
 from services.critic.request_support import STOPWORDS, words_supported
-from services.documents.days import MONTHS
+from services.documents.days import MONTHS, stated_days, value_days
 from services.documents.evidence import normalise, percentages, stated_names, stated_numbers, written_numbers
 from services.documents.segments import join, object_schema
 
@@ -106,6 +106,12 @@ def unfilled_fields(output: Any, schema: dict[str, Any], kind: FieldKind = free_
     return found
 
 
+def _omitted_days(ask: str, output: Any) -> list[str]:
+    """Days the ask states ("on 2023-04-15", "April 25th") that no value of the output holds, as MM-DD."""
+    carried = {day for text in _texts(output) for day in value_days(text)}
+    return [f"{month:02d}-{day:02d}" for month, day in sorted(stated_days(ask) - carried)]
+
+
 def _numbers_in(node: Any) -> set[float]:
     return {n for text in _texts(node) for n in stated_numbers(text)}
 
@@ -117,8 +123,9 @@ class Omission:
 
 
 def find_omission(output: Any, schema: dict[str, Any], prompt: str) -> Omission:
-    """Stated values neither the output nor the schema carries: names and strings when a free-text field
-    was left unfilled, numbers when a number field was ("2 tickets" answered with the default 1)."""
+    """Stated values neither the output nor the schema carries: names, strings and days of the ask when a
+    free-text field was left unfilled, numbers when a number field was ("2 tickets" answered with the
+    default 1)."""
     text_fields = unfilled_fields(output, schema, free_text)
     number_fields = unfilled_fields(output, schema, free_number)
     omitted: list[str | float] = []
@@ -131,6 +138,7 @@ def find_omission(output: Any, schema: dict[str, Any], prompt: str) -> Omission:
             for value in stated_values(prompt)
             if not words_supported(value, carried) and not words_supported(value, described)
         ]
+        omitted += _omitted_days(prompt.partition("\n")[0], output)
     if number_fields:
         carried_numbers = _numbers_in(output) | _numbers_in(schema)
         percents = percentages(prompt)  # "5%" is carried as 0.05 too

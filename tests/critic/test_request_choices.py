@@ -180,3 +180,10 @@ def test_in_a_function_menu_only_the_unasked_argument_goes_never_the_call() -> N
     draft = Draft(request=request("Organic food in Austin", menu), tier="small", received_at_ms=0, output=output)
     critique = Critique(**dict(draft), verdicts=[v for v in check_draft(draft) if v.severity == "error"])
     assert deterministic_repairs(critique) == ({"check_stock": {"city": "Austin", "organic": True}}, [])
+
+
+def test_an_option_the_ask_names_that_an_array_of_choices_leaves_out_is_contradicted() -> None:
+    output = {"city": "Manhattan", "organic": True, "preferences": ["pet_friendly"]}
+    found = contradicted(output, "A pet friendly hotel in Manhattan with parking")
+    assert found == [("/preferences", ["pet_friendly"])]
+    assert contradicted(output, "A pet friendly hotel in Manhattan") == []

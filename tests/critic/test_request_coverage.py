@@ -146,3 +146,15 @@ def test_a_percentage_is_carried_as_its_fraction() -> None:
     prompt = "Compound interest on $10,000 at 5% for 10 years."
     assert omitted_values({"principal": 10000, "rate": 0.05}, schema, prompt) == [10.0]
     assert omitted_values({"principal": 10000, "rate": 0.07}, schema, prompt) == [5.0, 10.0]
+
+
+def test_a_day_the_ask_states_that_the_output_leaves_out_is_omitted() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"movie": {"type": "string"}, "show_date": {"type": "string"}, "time": {"type": "string"}},
+        "required": ["movie"],
+    }
+    prompt = "Three tickets for 'Eternal Warriors' on 2023-04-15 at 19:00."
+    assert omitted_values({"movie": "Eternal Warriors", "time": "19:00"}, schema, prompt) == ["04-15"]
+    dated = {"movie": "Eternal Warriors", "show_date": "April 15th", "time": "19:00"}
+    assert omitted_values(dated, schema, prompt) == []
