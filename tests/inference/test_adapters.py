@@ -19,7 +19,7 @@ VOICE = "harbour-pine"
 
 @pytest.fixture(scope="module")
 def pool() -> EnginePool:
-    settings = Settings(model_threads=1)
+    settings = Settings(model_threads=2)
     return EnginePool(load_tiers(settings.tiers_file), settings)
 
 
