@@ -7,14 +7,16 @@ value there. Two ways a schema-valid, confidently decoded choice goes wrong:
   of pet_friendly, gym, swimming_pool for "a pet friendly hotel"; `venue: "home"`, a default its
   description suggests, for "who won between the Lakers and Clippers"). The draft should have left it out,
   so the callee's default applies: the refiner drops it (or the array item), no model call.
-- **contradicted**: the request names another option of the same enum than the one chosen (`type: "all"`
-  for "list all PostgreSQL servers", the options being all, postgres, …), or asks for what a boolean
-  means while the draft says false (`organic: false` for "the top organic bananas brands"). Refining the
-  field cannot be trusted to fix a misreading: the request climbs a tier, or is rejected at the top.
+- **contradicted**: the request names another of the field's options than the one chosen (`route_type:
+  "scenic"` for "the fastest route", the options being fastest, scenic, …), names an option an array of
+  choices leaves out (`avoid: ["highways"]` for "avoiding highways and toll roads"), or asks for what a
+  boolean means while the draft says false (`organic: false` for "the top organic bananas brands").
+  Refining the field cannot be trusted to fix a misreading: the request climbs a tier, or is rejected at
+  the top.
 A boolean's meaning is read from its field's name ("has_laundry_service" → laundry, service), and for a
 contradiction only from the request's first line, the ask itself: a function menu or instructions
 after it name every option and would make any choice look contradicted. Judged without a context only, like
-request support. Measured on the 420 calibration drafts and 80 unseen e2e drafts (bench/results/ladder.json)."""
+request support. Measured on the 420 calibration drafts (README, "Verifier"): 30 contradicted, all wrong."""
 
 import re
 from collections.abc import Iterator
