@@ -11,6 +11,9 @@ from math import ceil
 
 MIN_STEM = 4  # letters a stem shares at least
 MIN_FORM = 3  # shorter words are only known as themselves
+# A word of MIN_FORM letters abbreviates only a word this much longer: "jan" for "january", not "doe" for
+# "does" (a made-up "John Doe" was supported by "does" in an instruction line).
+SHORT_FORM_GAP = 2
 
 
 def _stem_length(size: int) -> int:
@@ -22,21 +25,24 @@ class KnownWords:
     def __init__(self, words: Iterable[str]) -> None:
         self.words = set(words)
         self._sorted = sorted(w for w in self.words if len(w) >= MIN_FORM)
+        self._long = [w for w in self._sorted if len(w) >= MIN_FORM + SHORT_FORM_GAP]  # what short words abbreviate
         # (length, stem prefix) of every word: finds the shorter words whose stem a longer word starts with
         self._stems = {(len(w), w[: _stem_length(len(w))]) for w in self._sorted if len(w) >= MIN_STEM}
 
-    def _any_starting(self, prefix: str) -> bool:
-        at = bisect_left(self._sorted, prefix)
-        return at < len(self._sorted) and self._sorted[at].startswith(prefix)
+    def _any_starting(self, prefix: str, among: list[str] | None = None) -> bool:
+        words = self._sorted if among is None else among
+        at = bisect_left(words, prefix)
+        return at < len(words) and words[at].startswith(prefix)
 
     def knows(self, word: str) -> bool:
         if word in self.words:
             return True
         if len(word) < MIN_FORM:
             return False
-        if any(word[:k] in self.words for k in range(MIN_FORM, len(word))):  # a known word abbreviates it
+        shortest = MIN_FORM if len(word) >= MIN_FORM + SHORT_FORM_GAP else MIN_FORM + 1
+        if any(word[:k] in self.words for k in range(shortest, len(word))):  # a known word abbreviates it
             return True
-        if self._any_starting(word):  # it abbreviates a known word
+        if self._any_starting(word, self._long if len(word) == MIN_FORM else None):  # it abbreviates one
             return True
         if len(word) < MIN_STEM:
             return False
@@ -54,6 +60,7 @@ def related(a: str, b: str) -> bool:
     if len(a) < MIN_FORM or len(b) < MIN_FORM:
         return False
     if a.startswith(b) or b.startswith(a):
-        return True
+        short, long = sorted((a, b), key=len)
+        return len(short) > MIN_FORM or len(long) >= len(short) + SHORT_FORM_GAP
     shared = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
     return shared >= MIN_STEM and shared >= 2 * min(len(a), len(b)) / 3

@@ -23,9 +23,11 @@ def test_the_index_agrees_with_the_pairwise_rule() -> None:
 
 
 def test_forms_of_a_word() -> None:
-    index = KnownWords(["the", "euro", "price", "in", "miles", "from", "lisbon"])
-    assert all(index.knows(w) for w in ("eur", "euros", "mile", "lisboa", "price"))
+    index = KnownWords(["the", "euro", "price", "in", "miles", "from", "lisbon", "january", "does"])
+    assert all(index.knows(w) for w in ("euros", "mile", "lisboa", "price", "jan", "janu"))
     assert not any(index.knows(w) for w in ("eu", "lima", "prize", "dollar"))
+    # three letters abbreviate only a word two letters longer: "doe" is not "does" ("EUR" is a code)
+    assert not any(index.knows(w) for w in ("doe", "eur"))
 
 
 @pytest.mark.timeout(60)  # a stall guard, not a speed target: scanning every word per lookup takes minutes
