@@ -9,6 +9,7 @@ import jsonpointer
 from schemas import GenerationRequest, Verdict
 from schemas.rules import MissingPath, Rule, RuleError, compile_rule
 from services.documents import patterns
+from services.documents.schema_walk import children
 from services.documents.segments import get, join, parts, patch, subschema
 from services.documents.validation import validator
 
@@ -32,13 +33,18 @@ def drop_extra_properties(output: Any, schema: dict[str, Any], pointer: str) -> 
     return True
 
 
+COMBINATORS = frozenset({"allOf", "anyOf", "oneOf"})
+
+
+def _branches(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    return [sub for _, _, sub in children(schema, COMBINATORS) if isinstance(sub, dict)]
+
+
 def _required(schema: dict[str, Any]) -> set[str]:
     """Names required by an object schema or by any of its combinator branches (erring towards keeping)."""
     names = set(schema.get("required") or [])
-    for combinator in ("allOf", "anyOf", "oneOf"):
-        for branch in schema.get(combinator) or []:
-            if isinstance(branch, dict):
-                names |= _required(branch)
+    for branch in _branches(schema):
+        names |= _required(branch)
     return names
 
 
@@ -47,8 +53,7 @@ def _declared(schema: dict[str, Any], key: str) -> bool:
     the key: an undeclared key goes whole, a declared one only when optional."""
     if _allowed(schema, key) or isinstance(schema.get("additionalProperties"), dict):
         return True
-    branches = [b for c in ("allOf", "anyOf", "oneOf") for b in schema.get(c) or [] if isinstance(b, dict)]
-    return any(_declared(branch, key) for branch in branches)
+    return any(_declared(branch, key) for branch in _branches(schema))
 
 
 def droppable(output: Any, schema: dict[str, Any], pointer: str) -> str | None:
@@ -126,24 +131,21 @@ def drop_items(output: Any, schema: dict[str, Any], verdicts: list[Verdict]) -> 
     for, last first so the indexes hold, where the array keeps its minItems and no other verdict points
     into it. An array left empty goes whole where the schema lets it (`droppable`), else it keeps its items
     and the model is asked again. The pointers dropped."""
-    by_array: dict[str, list[int]] = {}
+    by_array: dict[str, set[int]] = {}
     for verdict in verdicts:
         parent, _, index = verdict.pointer.rpartition("/")
         if verdict.code in DROPPED_ITEMS and index.isdigit() and isinstance(get(output, parent), list):
-            by_array.setdefault(parent, []).append(int(index))
+            by_array.setdefault(parent, set()).add(int(index))
     dropped = set()
     for parent, indexes in by_array.items():
-        items = get(output, parent)
-        others = [v for v in verdicts if v.code not in DROPPED_ITEMS and v.pointer.startswith(parent + "/")]
-        keep = max(subschema(schema, parent).get("minItems", 0), 1)
+        items = get(output, parent)  # gone when an array around it went whole
+        others = any(v.code not in DROPPED_ITEMS and v.pointer.startswith(parent + "/") for v in verdicts)
         if others or not isinstance(items, list):
             continue
-        if len(items) - len(set(indexes)) >= keep:
-            for index in sorted(set(indexes), reverse=True):
+        if len(items) - len(indexes) >= max(subschema(schema, parent).get("minItems", 0), 1):
+            for index in sorted(indexes, reverse=True):
                 del items[index]
-        elif len(set(indexes)) == len(items) and drop_ungrounded(output, schema, parent):
-            pass  # nothing in it was asked for: the array goes
-        else:
-            continue
+        elif len(indexes) < len(items) or not drop_ungrounded(output, schema, parent):
+            continue  # it keeps its items: the model is asked again
         dropped |= {join(parent, index) for index in indexes}
     return dropped
