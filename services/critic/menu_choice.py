@@ -13,8 +13,7 @@ from typing import Any
 
 from schemas import Verdict
 from services.critic.known_words import KnownWords
-from services.critic.request_choices import Choice, contradicted_verdict, name_words
-from services.documents.evidence import normalise
+from services.critic.request_choices import Choice, RequestReading, contradicted_verdict, name_words
 from services.documents.segments import join
 
 
@@ -35,18 +34,17 @@ def _share_named(name: str, ask: KnownWords) -> float:
     return sum(ask.knows(w) for w in words) / len(words) if words else 0.0
 
 
-def contradicted_call(output: Any, schema: dict[str, Any], prompt: str) -> list[Choice]:
+def contradicted_call(output: Any, schema: dict[str, Any], request: RequestReading) -> list[Choice]:
     """The call the draft makes, when the ask names another call of the menu in full and not this one."""
     offered = menu(schema)
     if not offered or not isinstance(output, dict) or len(output) != 1:
         return []
     [called] = output
-    ask = KnownWords(normalise(prompt.split("\n", 1)[0]).split())
-    mine = _share_named(called, ask)
-    named = [name for name in offered if name != called and _share_named(name, ask) == 1.0 > mine]
+    mine = _share_named(called, request.ask)
+    named = [name for name in offered if name != called and _share_named(name, request.ask) == 1.0 > mine]
     return [Choice(join("", called), called, f"the request names the call {named[0]!r}")] if named else []
 
 
-def menu_choice_verdicts(output: Any, schema: dict[str, Any], prompt: str) -> list[Verdict]:
+def menu_choice_verdicts(output: Any, schema: dict[str, Any], request: RequestReading) -> list[Verdict]:
     """A `semantic` verdict (code `contradicted`: a tier up) for a call the request does not ask for."""
-    return [contradicted_verdict(c) for c in contradicted_call(output, schema, prompt)]
+    return [contradicted_verdict(c) for c in contradicted_call(output, schema, request)]

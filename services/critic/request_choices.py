@@ -93,15 +93,21 @@ class Choice:
     why: str
 
 
+def ask_and_rest(prompt: str) -> tuple[str, str]:
+    """The request's first line, the ask itself, and the lines after it (instructions, a function menu)."""
+    ask, _, rest = prompt.partition("\n")
+    return ask, rest
+
+
 class RequestReading:
-    """The request's words, indexed once: all of it, and its first line (the ask itself)."""
+    """The request's words, indexed once per draft for every check: all of it, and the ask itself."""
 
     def __init__(self, prompt: str) -> None:
         self.text = normalise(prompt)
         self.known = KnownWords(self.text.split())
         self.days = stated_days(prompt)
         self.numbers = stated_numbers(prompt)
-        self.ask_words = normalise(prompt.split("\n", 1)[0]).split()
+        self.ask_words = normalise(ask_and_rest(prompt)[0]).split()
         self.ask = KnownWords(self.ask_words)
 
     def mentions(self, field: Field) -> bool:
@@ -137,9 +143,8 @@ def _unasked_value(field: Field, request: RequestReading) -> bool:
     return False
 
 
-def unasked_choices(output: Any, schema: dict[str, Any], prompt: str) -> list[Choice]:
+def unasked_choices(output: Any, schema: dict[str, Any], request: RequestReading) -> list[Choice]:
     """Optional values the request never asked for, and array items it never gave (`_unasked_item`)."""
-    request = RequestReading(prompt)
     found = []
     for field in filled_fields(output, schema):
         if _unasked_value(field, request):
@@ -189,11 +194,10 @@ def _left_out_options(field: Field, request: RequestReading) -> list[Choice]:
     return [Choice(field.pointer, field.value, f"the request names {named[0]!r} too")] if named else []
 
 
-def contradicted_choices(output: Any, schema: dict[str, Any], prompt: str) -> list[Choice]:
+def contradicted_choices(output: Any, schema: dict[str, Any], request: RequestReading) -> list[Choice]:
     """Choices against what the request says: a value it does not name while it names another of the
     field's options (`options`) in full; options of an array the ask names that it leaves out; a boolean
     false whose every name word the ask states, not negated."""
-    request = RequestReading(prompt)
     found = []
     for field in filled_fields(output, schema):
         if isinstance(field.value, str) and not request.names(field.value):
@@ -212,14 +216,16 @@ def contradicted_choices(output: Any, schema: dict[str, Any], prompt: str) -> li
     return found
 
 
-def request_choice_verdicts(output: Any, schema: dict[str, Any], prompt: str, derived: set[str]) -> list[Verdict]:
+def request_choice_verdicts(
+    output: Any, schema: dict[str, Any], request: RequestReading, derived: set[str]
+) -> list[Verdict]:
     """`grounding` verdicts (code `unasked`: the refiner drops the value) and `semantic` ones (code
     `contradicted`: a tier up), rule-derived fields aside."""
     verdicts = [
         Verdict(pointer=c.pointer, kind="grounding", code="unasked", message=f"{c.value!r}: {c.why}; leave it out")
-        for c in unasked_choices(output, schema, prompt)
+        for c in unasked_choices(output, schema, request)
     ]
-    verdicts += [contradicted_verdict(c) for c in contradicted_choices(output, schema, prompt)]
+    verdicts += [contradicted_verdict(c) for c in contradicted_choices(output, schema, request)]
     return [v for v in verdicts if v.pointer not in derived]
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from schemas import Verdict
 from services.critic.grounding import same_number
 from services.critic.known_words import KnownWords
+from services.critic.request_choices import ask_and_rest
 from services.critic.request_support import STOPWORDS, words_supported
 from services.documents.days import MONTHS, stated_days, value_days
 from services.documents.evidence import normalise, percentages, stated_names, stated_numbers, written_numbers
@@ -129,16 +130,16 @@ def find_omission(output: Any, schema: dict[str, Any], prompt: str) -> Omission:
     text_fields = unfilled_fields(output, schema, free_text)
     number_fields = unfilled_fields(output, schema, free_number)
     omitted: list[str | float] = []
+    ask, rest = ask_and_rest(prompt)  # what follows the ask (instructions, a function menu) is its subject
     if text_fields:
         carried = [KnownWords(normalise(" ".join(_texts(output))).split())]
-        rest = prompt.partition("\n")[2]  # instructions, a function menu: the task's subject, not its values
         described = [KnownWords(normalise(" ".join([*_texts(schema), rest])).split())]
         omitted += [
             value
             for value in stated_values(prompt)
             if not words_supported(value, carried) and not words_supported(value, described)
         ]
-        omitted += _omitted_days(prompt.partition("\n")[0], output)
+        omitted += _omitted_days(ask, output)
     if number_fields:
         carried_numbers = _numbers_in(output) | _numbers_in(schema)
         percents = percentages(prompt)  # "5%" is carried as 0.05 too

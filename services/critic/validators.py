@@ -8,7 +8,7 @@ from schemas import Draft, Verdict
 from services.critic.consistency import derived_pointers, repeated_items, rule_verdicts
 from services.critic.grounding import GroundingChecker
 from services.critic.menu_choice import menu_choice_verdicts
-from services.critic.request_choices import request_choice_verdicts
+from services.critic.request_choices import RequestReading, request_choice_verdicts
 from services.critic.request_coverage import request_coverage_verdicts
 from services.critic.request_support import request_support_verdicts
 from services.documents.segments import join
@@ -78,17 +78,15 @@ def check_draft(draft: Draft, grounding: "GroundingChecker | None" = None) -> li
         )
         verdicts += [v for v in grounded if v.pointer not in failing]
     elif not request.context and not request.creative:
+        derived = derived_pointers(request.rules)
         failing = _failing(verdicts)
-        supported = request_support_verdicts(
-            draft.output, request.json_schema, request.prompt, derived_pointers(request.rules)
-        )
+        supported = request_support_verdicts(draft.output, request.json_schema, request.prompt, derived)
         verdicts += [v for v in supported if v.pointer not in failing]
         failing = _failing(verdicts)
-        chosen = request_choice_verdicts(
-            draft.output, request.json_schema, request.prompt, derived_pointers(request.rules)
-        )
+        reading = RequestReading(request.prompt)
+        chosen = request_choice_verdicts(draft.output, request.json_schema, reading, derived)
         verdicts += [v for v in chosen if v.pointer not in failing]
-        verdicts += menu_choice_verdicts(draft.output, request.json_schema, request.prompt)
+        verdicts += menu_choice_verdicts(draft.output, request.json_schema, reading)
         if not _failing(verdicts):  # a draft still being fixed is judged once its fields are
             verdicts += request_coverage_verdicts(draft.output, request.json_schema, request.prompt)
     return verdicts

@@ -2,6 +2,7 @@
 picks the tiers made on BFCL, rewritten)."""
 
 from services.critic.menu_choice import contradicted_call, menu
+from services.critic.request_choices import RequestReading
 
 
 def offering(*names: str) -> dict:
@@ -15,7 +16,7 @@ LISTING = "\nCall the one function that does this. Functions:\n- Movies_1_BuyMov
 
 
 def called(name: str, ask: str) -> list[str]:
-    return [c.value for c in contradicted_call({name: {}}, MOVIES, ask + LISTING)]
+    return [c.value for c in contradicted_call({name: {}}, MOVIES, RequestReading(ask + LISTING))]
 
 
 def test_a_menu_is_alternatives_of_one_named_property_each() -> None:
@@ -36,6 +37,6 @@ def test_only_the_ask_names_a_call_not_the_menu_listed_after_it() -> None:
 
 
 def test_anything_but_one_call_is_left_to_the_schema_checks() -> None:
-    assert contradicted_call({}, MOVIES, "find movies") == []
-    assert contradicted_call({"a": {}, "b": {}}, MOVIES, "find movies") == []
-    assert contradicted_call(["Movies_1_FindMovies"], MOVIES, "find movies") == []
+    assert contradicted_call({}, MOVIES, RequestReading("find movies")) == []
+    assert contradicted_call({"a": {}, "b": {}}, MOVIES, RequestReading("find movies")) == []
+    assert contradicted_call(["Movies_1_FindMovies"], MOVIES, RequestReading("find movies")) == []

@@ -4,7 +4,7 @@ rewritten), and the refiner leaving out what was not asked for without a model c
 from typing import Any
 
 from schemas import Critique, Draft, GenerationRequest
-from services.critic.request_choices import contradicted_choices, name_words, unasked_choices
+from services.critic.request_choices import RequestReading, contradicted_choices, name_words, unasked_choices
 from services.critic.validators import check_draft
 from services.refiner.no_model import deterministic_repairs
 from tests.conftest import make_request
@@ -26,11 +26,11 @@ RESTAURANTS = {
 
 
 def unasked(output: dict[str, Any], prompt: str) -> list[tuple[str, Any]]:
-    return [(c.pointer, c.value) for c in unasked_choices(output, RESTAURANTS, prompt)]
+    return [(c.pointer, c.value) for c in unasked_choices(output, RESTAURANTS, RequestReading(prompt))]
 
 
 def contradicted(output: dict[str, Any], prompt: str) -> list[tuple[str, Any]]:
-    return [(c.pointer, c.value) for c in contradicted_choices(output, RESTAURANTS, prompt)]
+    return [(c.pointer, c.value) for c in contradicted_choices(output, RESTAURANTS, RequestReading(prompt))]
 
 
 def test_a_field_name_says_what_it_is_about() -> None:
@@ -137,11 +137,13 @@ def test_a_description_quoting_two_or_more_values_names_the_options_of_a_free_te
     about = "Can be 'list' for a list of all prime factors or 'dictionary' for a count of each. Default is 'list'."
     schema = {"type": "object", "properties": {"return_type": {"type": "string", "description": about}}}
     prompt = "Prime factors of 60, in the form of a dictionary."
-    found = contradicted_choices({"return_type": "list"}, schema, prompt)
+    found = contradicted_choices({"return_type": "list"}, schema, RequestReading(prompt))
     assert [(c.pointer, c.value) for c in found] == [("/return_type", "list")]
-    assert contradicted_choices({"return_type": "dictionary"}, schema, prompt) == []
+    assert contradicted_choices({"return_type": "dictionary"}, schema, RequestReading(prompt)) == []
     one = {"type": "object", "properties": {"unit": {"type": "string", "description": "Default is 'cm'."}}}
-    assert contradicted_choices({"unit": "cm"}, one, "A circle of radius 4 inches") == []  # a default, no options
+    assert (
+        contradicted_choices({"unit": "cm"}, one, RequestReading("A circle of radius 4 inches")) == []
+    )  # a default, no options
 
 
 def test_an_optional_string_or_number_the_request_does_not_state_is_unasked() -> None:
@@ -157,11 +159,11 @@ def test_an_optional_string_or_number_the_request_does_not_state_is_unasked() ->
     }
     prompt = "Who won between the Lakers and Clippers in the 2020 season? Show the top 5."
     output = {"teams": ["Lakers", "Clippers"], "season": "2019", "venue": "home", "top": 3}
-    found = [(c.pointer, c.value) for c in unasked_choices(output, schema, prompt)]
+    found = [(c.pointer, c.value) for c in unasked_choices(output, schema, RequestReading(prompt))]
     assert found == [("/venue", "home"), ("/top", 3)]  # `season` is required: request support's to judge
     stated = {"teams": ["Lakers", "Clippers"], "season": "2020", "venue": "Clippers", "top": 5}
-    assert unasked_choices(stated, schema, prompt) == []
-    assert unasked_choices({**stated, "top": 10}, schema, prompt) == []  # its default
+    assert unasked_choices(stated, schema, RequestReading(prompt)) == []
+    assert unasked_choices({**stated, "top": 10}, schema, RequestReading(prompt)) == []  # its default
 
 
 def test_in_a_function_menu_only_the_unasked_argument_goes_never_the_call() -> None:
