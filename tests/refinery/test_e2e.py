@@ -44,6 +44,17 @@ async def read_topic(settings: Settings, topic: str) -> list[bytes]:
     return [record.value for record in await read_from_start(settings, topic)]
 
 
+def wait_for_line(log: Path, *parts: str, timeout: float = 120) -> None:
+    """Until a line of the log holds every part (a service's progress, as it reports it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = log.read_text(errors="replace") if log.exists() else ""
+        if any(all(p in line for p in parts) for line in text.splitlines()):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{log.name} never logged a line with {parts}")
+
+
 def test_bfcl_batch_returns_one_schema_valid_result_each(stack: Stack, settings: Settings, shared_data) -> None:
     requests = bfcl_requests(limit=6, root=shared_data)
     prompts = {tier.model_name: tier.prompt.version for tier in load_tiers(settings.tiers_file).values()}
@@ -143,17 +154,23 @@ def test_a_request_sent_twice_yields_one_result(settings: Settings) -> None:
 def test_a_worker_killed_mid_request_loses_nothing(stack: Stack, settings: Settings, shared_data) -> None:
     """Kill the generator while it works; a second group member takes the partition and finishes."""
     spare = stack.start_service("generator")
-    time.sleep(8)  # let the spare join the group
-    requests = bfcl_requests(limit=8, root=shared_data)  # enough to be in flight when the kill lands
+    spare_log = stack.workdir / "logs" / f"generator-{len(stack.services['generator']) - 1}.log"
+    victim_log = stack.workdir / "logs" / "generator-0.log"
+    wait_for_line(spare_log, "refinery.generate.medium", "assigned to partitions")  # the spare has joined
+    requests = bfcl_requests(limit=8, root=shared_data)
     for r in requests:
-        r["id"] = f"kill-{r['id']}"
+        r["id"], r["tier"] = f"kill-{r['id']}", "medium"  # one tier: the kill lands where the work is
 
     async def scenario():
+        taken = victim_log.read_text(errors="replace").count("- Received")
         task = asyncio.create_task(run_batch([orjson.dumps(r) for r in requests], settings, 400))
-        await asyncio.sleep(6)
-        victim = stack.services["generator"][0]
-        victim.kill()  # SIGKILL: no drain, no commit
-        return await task
+        deadline = time.monotonic() + 120
+        while victim_log.read_text(errors="replace").count("- Received") == taken:
+            assert time.monotonic() < deadline, "the victim never took a request"
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.5)  # mid-generation
+        stack.services["generator"][0].kill()  # SIGKILL: no drain, no commit
+        return await asyncio.wait_for(task, 400)
 
     results = asyncio.run(scenario())
     assert stack.services["generator"][0].poll() is not None and spare.poll() is None

@@ -1,13 +1,15 @@
 """Kafka TLS and SASL purely from REFINERY_ settings: services (FastStream) and the client (aiokafka)."""
 
+import asyncio
 import ssl
 import subprocess
 from pathlib import Path
+from unittest.mock import AsyncMock
 
 import pytest
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
-from services.runtime.connection import client_options, kafka_security
+from services.runtime.connection import client_options, kafka_security, make_broker
 from services.settings import Settings
 
 
@@ -84,3 +86,18 @@ def test_incomplete_sasl_settings_fail_clearly(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("REFINERY_SASL_MECHANISM", "PLAIN")
     with pytest.raises(ValueError, match="REFINERY_SASL_USERNAME"):
         kafka_security(Settings())
+
+
+async def test_a_services_subscribers_start_together() -> None:
+    """Each subscriber's start waits for its group join; started one after another, a worker with five
+    groups waited five joins. A barrier every start must reach before any returns proves they overlap."""
+    broker = make_broker(Settings(bootstrap_servers="127.0.0.1:9"), "generator")
+    topics = [f"refinery.test.{i}" for i in range(4)]
+    for topic in topics:
+        broker.subscriber(topic, group_id=f"g-{topic}")(lambda _: None)
+    barrier = asyncio.Barrier(len(topics))
+    for subscriber in broker.subscribers:
+        subscriber.start = barrier.wait  # type: ignore[method-assign]
+    broker.connect = AsyncMock()  # type: ignore[method-assign]
+    await asyncio.wait_for(broker.start(), 10)  # one after another: the first wait never ends
+    assert broker.running and barrier.n_waiting == 0

@@ -14,7 +14,7 @@ from refinery.devstack.stack import Stack
 from schemas import ResultStatus
 from services.settings import Settings
 from tests.conftest import make_request
-from tests.refinery.test_e2e import read_topic
+from tests.refinery.test_e2e import read_topic, wait_for_line
 
 pytestmark = pytest.mark.broker
 
@@ -23,6 +23,7 @@ LONG = make_request(
     prompt="Write a long, detailed story about a lighthouse keeper.",
     schema={"type": "object", "properties": {"story": {"type": "string", "maxLength": 1500}}, "required": ["story"]},
     budget={"max_tokens": 2000},
+    tier="small",  # draining is the same on every tier; the smallest drains fastest
 )
 
 
@@ -35,8 +36,9 @@ def test_sigterm_finishes_and_commits_the_in_flight_request(tmp_path) -> None:
     with Stack(tmp_path) as stack:
         stack.start()
         settings = Settings(bootstrap_servers=stack.bootstrap)
-        [warm] = asyncio.run(run_batch([orjson.dumps(make_request(id="drain-warmup"))], settings, 300))
-        assert warm.status is ResultStatus.accepted
+        warmup = make_request(id="drain-warmup", tier="small")
+        [warm] = asyncio.run(run_batch([orjson.dumps(warmup)], settings, 300))
+        assert warm.status is not ResultStatus.error, warm.error
         before = received(stack, "generator")
 
         async def publish() -> None:
@@ -62,7 +64,8 @@ def test_sigterm_finishes_and_commits_the_in_flight_request(tmp_path) -> None:
         assert result.status is not ResultStatus.error, result.error
         # ...and its offset was committed: a fresh generator does not generate it again.
         stack.start_service("generator")
-        time.sleep(12)
+        wait_for_line(stack.workdir / "logs" / "generator-1.log", "refinery.generate.small", "assigned to partitions")
+        time.sleep(3)  # a fetch from the committed offset, had it not been committed, would land by now
         drafts = [orjson.loads(v) for v in asyncio.run(read_topic(settings, settings.topic_drafts))]
         assert sum(d["request"]["id"] == "drain-1" and d["round"] == 0 for d in drafts) == 1
         assert received(stack, "generator", 1) == 0
