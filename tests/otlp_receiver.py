@@ -25,6 +25,8 @@ class SpanRecord:
     attributes: dict[str, Any]
     has_bytes: bool
     protocol: str
+    start_ns: int = 0
+    end_ns: int = 0
 
 
 def _value(value: AnyValue) -> Any:
@@ -59,6 +61,8 @@ class Receiver:
                                 attributes={a.key: _value(a.value) for a in span.attributes},
                                 has_bytes=any(a.value.WhichOneof("value") == "bytes_value" for a in span.attributes),
                                 protocol=protocol,
+                                start_ns=span.start_time_unix_nano,
+                                end_ns=span.end_time_unix_nano,
                             )
                         )
 

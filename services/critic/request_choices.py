@@ -26,7 +26,7 @@ from typing import Any
 from schemas import Verdict
 from services.critic.grounding import same_number
 from services.critic.known_words import KnownWords
-from services.critic.request_support import MIN_SHARE, STOPWORDS, schema_text, string_supported
+from services.critic.request_support import MIN_SHARE, STOPWORDS, string_supported
 from services.documents.days import stated_days
 from services.documents.evidence import WORD, normalise, stated_numbers
 from services.documents.segments import join, object_schema
@@ -35,7 +35,12 @@ from services.documents.segments import join, object_schema
 NAME_GRAMMAR = frozenset(
     "has have is are include includes including allow allowed enable enabled with options option use only show".split()  # noqa: SIM905
 )
-NEGATIONS = frozenset("no not non without dont don't doesn't never except excluding".split())  # noqa: SIM905
+# "don't" reads as "don t" once normalised: the stems of the n't contractions stand for them.
+NEGATIONS = frozenset(
+    "no not non without dont don doesn didn isn aren wasn weren cannot never neither nor except excluding".split()  # noqa: SIM905
+)
+NEGATION_SCOPE = 8  # words after a negation it governs ("don't care about garage or in-unit laundry")
+CLAUSE_BREAKS = frozenset("but and however yet while though".split())  # noqa: SIM905 — a negation stops there
 BOOLEAN_WORDS = frozenset("true false yes no dontcare any none all".split())  # noqa: SIM905 — enums of a yes/no
 
 
@@ -81,9 +86,18 @@ def _named(phrase: str, known: KnownWords, every: bool) -> bool:
 
 
 def _negated(words: list[str], ask: list[str]) -> bool:
-    """The ask puts a negation just before the field's words ("not organic", "without tolls")."""
+    """The ask puts a negation before the field's words in the same clause ("not organic", "without
+    tolls", "I don't care about garage or laundry"; not "no pets but a garage")."""
     field = KnownWords(words)
-    return any(field.knows(word) and NEGATIONS & set(ask[max(0, at - 3) : at]) for at, word in enumerate(ask))
+    for at, word in enumerate(ask):
+        if not field.knows(word):
+            continue
+        for before in reversed(ask[max(0, at - NEGATION_SCOPE) : at]):
+            if before in CLAUSE_BREAKS:
+                break
+            if before in NEGATIONS:
+                return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -125,18 +139,17 @@ class RequestReading:
 
 
 def _unasked_value(field: Field, request: RequestReading) -> bool:
-    """An optional value other than its default that the request does not give: a boolean or a yes/no
-    enum of a field it never speaks of, an enum value it does not name, a string or number it does not
-    state (one the schema's description suggests is not the user's: the callee's default applies)."""
-    if field.required or field.value == field.schema.get("default", ...):
+    """An optional value the request does not give: a boolean or a yes/no enum of a field it never speaks
+    of, an enum value it does not name, a string or number it does not state. Its default too: written
+    out unasked it adds nothing the callee would not assume (and function-call checkers such as BFCL's
+    count an unasked default as a wrong argument); left out, the default still applies."""
+    if field.required:
         return False
     if isinstance(field.value, bool):
         return not request.mentions(field)
     if isinstance(field.value, str | int | float) and "enum" not in field.schema and "const" not in field.schema:
         return not request.states(field.value)
     if isinstance(field.value, str) and "enum" in field.schema:
-        if normalise(field.value) in normalise(schema_text(field.schema)).split():
-            return False  # the field's description names it as the default
         if field.value.lower() in BOOLEAN_WORDS:
             return not request.mentions(field)
         return not request.names(field.value)

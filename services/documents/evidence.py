@@ -36,6 +36,8 @@ SPELLED = {
     "twenty": 20,
     "hundred": 100,
 }
+# "the one function", "which one", "no one": a pronoun, not a count of one.
+PRONOUN_ONE = re.compile(r"\b(?:the|which|this|that|each|every|any|no|some|someone|anyone)\s+one\b", re.IGNORECASE)
 # Dates and clock times state a day and a time, not numbers: "2025-01-20" does not state 1 or 20.
 DATE_OR_TIME = re.compile(
     r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"  # ISO date, date-time
@@ -77,8 +79,13 @@ def percentages(context: str) -> set[float]:
 
 def stated_numbers(context: str) -> set[float]:
     """Numbers written in digits or spelled out ("two", "a dozen"); a percentage also as a fraction (0.05)."""
-    spelled = {float(v) for w, v in SPELLED.items() if re.search(rf"\b{w}\b", context, re.IGNORECASE)}
+    spelled = {float(v) for w, v in SPELLED.items() if _spelled(w, context)}
     return written_numbers(context) | spelled | {p / 100 for p in percentages(context)}
+
+
+def _spelled(word: str, context: str) -> list[str]:
+    """Where the context spells out a number word (not "one" as a pronoun)."""
+    return re.findall(rf"\b{word}\b", PRONOUN_ONE.sub(" ", context) if word == "one" else context, re.IGNORECASE)
 
 
 def times_stated(context: str, value: Any) -> int:
@@ -87,7 +94,7 @@ def times_stated(context: str, value: Any) -> int:
     if isinstance(value, str):
         return max(1, context.count(value))
     said = sum(n == value for n in _numbers(context))
-    spelled = sum(len(re.findall(rf"\b{w}\b", context, re.IGNORECASE)) for w, v in SPELLED.items() if v == value)
+    spelled = sum(len(_spelled(w, context)) for w, v in SPELLED.items() if v == value)
     return max(1, said + spelled)
 
 

@@ -50,10 +50,17 @@ def test_an_optional_choice_the_request_never_speaks_of_is_unasked() -> None:
     ]
 
 
-def test_defaults_required_fields_and_what_the_request_mentions_are_not_unasked() -> None:
+def test_a_default_written_out_unasked_is_unasked_too() -> None:
     output = {"city": "Santa Clara", "organic": True, "has_vegetarian_options": False, "price_range": "moderate"}
-    assert unasked(output, "Find a restaurant in Santa Clara.") == []  # defaults; `organic` is required
-    assert unasked({"city": "X", "organic": False, "unit": "fahrenheit"}, "Weather in X") == []  # described default
+    assert unasked(output, "Find a restaurant in Santa Clara.") == [
+        ("/has_vegetarian_options", False),
+        ("/price_range", "moderate"),
+    ]  # left out, the defaults still apply; `organic` is required
+    assert unasked({"city": "X", "organic": False, "unit": "fahrenheit"}, "Weather in X") == [("/unit", "fahrenheit")]
+
+
+def test_required_fields_and_what_the_request_mentions_are_not_unasked() -> None:
+    assert unasked({"city": "Santa Clara", "organic": True}, "Find a restaurant in Santa Clara.") == []
     said = "A cheap restaurant in Santa Clara with vegetarian dishes, in celsius"
     output = {"city": "Santa Clara", "organic": False, "has_vegetarian_options": True, "price_range": "cheap"}
     assert unasked(output | {"unit": "celsius"}, said) == []
@@ -84,6 +91,8 @@ def test_a_boolean_is_contradicted_when_the_ask_wants_what_it_means_and_it_says_
     assert contradicted(output, "Drive to Austin and avoid tolls") == [("/avoid_tolls", False)]
     assert contradicted(output, "Find bananas that are not organic in Austin.") == []
     assert contradicted(output, "Find non-organic bananas in Austin.") == []
+    assert contradicted(output, "Bananas in Austin; I don't need them organic") == []  # "don t"
+    assert contradicted(output, "No apples, but organic bananas in Austin") == [("/organic", False)]  # new clause
     # named only after the first line (a function menu, instructions): not the ask
     assert contradicted(output, "Find bananas in Austin.\n- search: organic or not, avoid tolls") == []
 
@@ -163,7 +172,8 @@ def test_an_optional_string_or_number_the_request_does_not_state_is_unasked() ->
     assert found == [("/venue", "home"), ("/top", 3)]  # `season` is required: request support's to judge
     stated = {"teams": ["Lakers", "Clippers"], "season": "2020", "venue": "Clippers", "top": 5}
     assert unasked_choices(stated, schema, RequestReading(prompt)) == []
-    assert unasked_choices({**stated, "top": 10}, schema, RequestReading(prompt)) == []  # its default
+    found = unasked_choices({**stated, "top": 10}, schema, RequestReading(prompt))
+    assert [(c.pointer, c.value) for c in found] == [("/top", 10)]  # its default, but not what was asked
 
 
 def test_in_a_function_menu_only_the_unasked_argument_goes_never_the_call() -> None:

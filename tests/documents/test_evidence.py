@@ -133,3 +133,8 @@ def test_a_percentage_states_its_number_and_its_fraction() -> None:
     assert percentages("at 5% for 10 years, 12.5 percent after") == {5.0, 12.5}
     assert stated_numbers("an interest rate of 5%") == {5.0, 0.05}
     assert percentages("5 apples") == set()
+
+
+def test_one_as_a_pronoun_states_no_number() -> None:
+    assert 1.0 not in stated_numbers("Call the one function that does this, with its arguments.")
+    assert 1.0 in stated_numbers("Book one ticket, the one by the window.")
