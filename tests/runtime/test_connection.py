@@ -101,3 +101,19 @@ async def test_a_services_subscribers_start_together() -> None:
     broker.connect = AsyncMock()  # type: ignore[method-assign]
     await asyncio.wait_for(broker.start(), 10)  # one after another: the first wait never ends
     assert broker.running and barrier.n_waiting == 0
+
+
+async def test_a_batch_subscriber_polls_again_at_once_after_an_empty_poll(monkeypatch: pytest.MonkeyPatch) -> None:
+    """FastStream slept `batch_timeout_ms` after an empty `getmany` (which had already waited that long): a
+    record landing in the sleep waited for it. Ours returns to `getmany`, which wakes when records come."""
+    import faststream.kafka.subscriber.usecase as usecase
+
+    monkeypatch.setattr(usecase.anyio, "sleep", AsyncMock(side_effect=AssertionError("slept after an empty poll")))
+    broker = make_broker(Settings(bootstrap_servers="127.0.0.1:9"), "generator")
+    subscriber = broker.subscriber("refinery.test", group_id="g", batch=True, batch_timeout_ms=10, max_records=4)
+    consumer = AsyncMock()
+    consumer.getmany.return_value = {}
+    assert await subscriber.get_msg(consumer) == ()
+    consumer.getmany.assert_awaited_once_with(timeout_ms=10, max_records=4)
+    consumer.getmany.return_value = {"tp0": ["a", "b"], "tp1": ["c"]}
+    assert await subscriber.get_msg(consumer) == ("a", "b", "c")
