@@ -18,6 +18,7 @@ from pathlib import Path
 
 import orjson
 
+from bench.faults.experiments import hop_overheads
 from bench.faults.observe import idle_cpu_percent
 from bench.faults.probe import kafka_hop_ms
 from refinery.client import run_batch
@@ -44,11 +45,7 @@ def measure(fetch_wait_ms: int, requests: int) -> dict:
         idle_cpu = idle_cpu_percent(stack)
         results = [asyncio.run(run_batch([request(run, i)], settings, 300))[0] for i in range(requests)]
         bare = kafka_hop_ms(settings)
-    per_hop = [
-        (r.latency_ms - sum(e.duration_ms for e in r.ledger.entries)) / (len(r.ledger.entries) - 1)
-        for r in results
-        if r.latency_ms is not None and len(r.ledger.entries) > 1
-    ]
+    per_hop = hop_overheads(results)
     return {
         "fetch_max_wait_ms": fetch_wait_ms,
         "requests": len(per_hop),

@@ -158,6 +158,15 @@ def broker_restart(stack: Stack, settings: Settings, requests_n: int, run: str) 
     }
 
 
+def hop_overheads(results: list[Result]) -> list[float]:
+    """What Kafka and the services added to each Result, per hop: (latency − ledger stage time) / hops."""
+    return [
+        (r.latency_ms - sum(e.duration_ms for e in r.ledger.entries)) / (len(r.ledger.entries) - 1)
+        for r in results
+        if r.latency_ms is not None and len(r.ledger.entries) > 1
+    ]
+
+
 def load(settings: Settings, requests_n: int, idle_n: int, run: str) -> dict:
     rng = random.Random(11)
     budgets = {f"{run}-l{i}": rng.randint(120, 400) for i in range(requests_n)}
@@ -166,11 +175,7 @@ def load(settings: Settings, requests_n: int, idle_n: int, run: str) -> dict:
     wall = time.monotonic() - started
     latencies = [r.latency_ms for r in results if r.latency_ms is not None]
     idle = [asyncio.run(run_batch([small_request(f"{run}-idle{i}")], settings, 300))[0] for i in range(idle_n)]
-    per_hop = [
-        (r.latency_ms - sum(e.duration_ms for e in r.ledger.entries)) / (len(r.ledger.entries) - 1)
-        for r in idle
-        if r.latency_ms is not None and len(r.ledger.entries) > 1
-    ]
+    per_hop = hop_overheads(idle)
     return {
         "requests": requests_n,
         "budget_violations": sum(r.ledger.tokens > budgets[r.id] for r in results),
