@@ -16,8 +16,8 @@ import orjson
 from schemas import Critique, Draft, GenerationRequest, ResultStatus, Verdict
 from services.critic.validators import check_draft
 from services.documents.bfcl import read_jsonl, task_correct
+from services.documents.no_model_repairs import deterministic_repairs
 from services.pipeline import Pipeline
-from services.refiner.no_model import deterministic_repairs
 
 
 def verdict_codes(verdicts: Iterable[Verdict]) -> list[str]:

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from schemas import Classification, ClassifiedRequest, Critique, Draft, Result, ResultStatus, Verdict
+from services.documents.no_model_repairs import deterministic_repairs
 from services.inference.budget import MIN_NEW_TOKENS, remaining_tokens
 
 
@@ -37,8 +38,10 @@ def _prompt_tokens(draft: Draft, stages: tuple[str, ...]) -> int:
 
 
 def refine_estimate(draft: Draft, failing: list[Verdict]) -> int:
-    """Tokens the cheapest useful refinement round needs: one segment call at the draft's prompt size."""
-    return _prompt_tokens(draft, ("generator", "refiner")) + MIN_NEW_TOKENS if failing else 0
+    """Tokens the cheapest useful refinement round needs: none when the repairs that need no model settle
+    every failure (an unasked value left out), else one segment call at the draft's prompt size."""
+    _, needing_a_model = deterministic_repairs(Critique(**dict(draft), verdicts=failing))
+    return _prompt_tokens(draft, ("generator", "refiner")) + MIN_NEW_TOKENS if needing_a_model else 0
 
 
 def _escalated(draft: Draft, tier: str, failing: list[Verdict]) -> ClassifiedRequest:

@@ -1,7 +1,7 @@
 """Refiner: regenerate only the failing segments, constrained to their sub-schemas (refiner/segment_asks.py),
 and patch them in.
 
-Per round: repairs that need no model first (refiner/no_model.py), then values the context fixes alone,
+Per round: repairs that need no model first (documents/no_model_repairs.py), then values the context fixes alone,
 then one constrained call for every remaining failing segment together (an object keyed by segment), or,
 when that is estimated to cost more, one whole regeneration."""
 
@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 
 from schemas import Critique, Draft, Ledger
+from services.documents.no_model_repairs import deterministic_repairs
 from services.documents.segments import get, outermost, patch
 from services.inference.budget import BudgetExceeded
 from services.inference.calls import CallResult, constrained_call
@@ -19,7 +20,6 @@ from services.inference.engines.base import Engine, Message, SchemaCompileError
 from services.inference.prompt_artifact import HANDWRITTEN, GenerationPrompt
 from services.inference.prompts import generation_messages
 from services.inference.tiers import Tier
-from services.refiner.no_model import deterministic_repairs
 from services.refiner.segment_asks import Segment, combined_schema, labels, plan_segment, segment_prompt, token_cap
 
 log = logging.getLogger("refinery.refiner")

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from schemas import Critique
+from services.documents.context_values import context_choices, untaken
 from services.documents.segments import get, parts, subschema
 from services.inference.engines.base import Message
 from services.inference.prompts import SegmentAsk, segment_messages
-from services.refiner.context_values import context_choices, untaken
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ def token_cap(segments: list[Segment]) -> int | None:
 
 def plan_segment(critique: Critique, output: Any, pointer: str) -> Segment:
     """The segment to decode for `pointer`: its sub-schema, narrowed to the values the context states
-    where it has to come from there (refiner/context_values.py, `context_choices`)."""
+    where it has to come from there (documents/context_values.py, `context_choices`)."""
     sub = subschema(critique.request.json_schema, pointer)
     choices = context_choices(critique, output, pointer)
     if not choices:

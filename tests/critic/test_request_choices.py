@@ -6,7 +6,7 @@ from typing import Any
 from schemas import Critique, Draft, GenerationRequest
 from services.critic.request_choices import RequestReading, contradicted_choices, name_words, unasked_choices
 from services.critic.validators import check_draft
-from services.refiner.no_model import deterministic_repairs
+from services.documents.no_model_repairs import deterministic_repairs
 from tests.conftest import make_request
 
 RESTAURANTS = {

@@ -98,6 +98,17 @@ def test_decide_stops_when_budget_cannot_cover_a_round(max_tokens: int, status: 
         assert decision.result.verdicts[-1].kind == "budget"
 
 
+def test_a_round_of_repairs_that_need_no_model_fits_any_budget() -> None:
+    """A key the schema forbids is dropped without a token: the round goes ahead on an exhausted budget."""
+    output = {"email": "a@example.org", "name": "A", "extra": 1}
+    d = draft(output, max_tokens=120, used=100)
+    decision = decide(d, schema_verdicts(output, SCHEMA), max_rounds=2)
+    assert decision.critique is not None and [v.code for v in decision.critique.verdicts] == ["additionalProperties"]
+    broken = {**output, "email": "nope"}  # this one needs the model: the budget stops it
+    decision = decide(draft(broken, max_tokens=120, used=100), schema_verdicts(broken, SCHEMA), max_rounds=2)
+    assert decision.result is not None and decision.result.status is ResultStatus.budget_exhausted
+
+
 def test_every_verdict_names_its_check() -> None:
     verdicts = schema_verdicts({"email": "x", "name": 3, "extra": 1}, SCHEMA)
     assert {v.code for v in verdicts} == {"format", "type", "additionalProperties"}

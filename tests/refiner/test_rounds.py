@@ -225,7 +225,7 @@ def test_a_value_another_field_holds_is_neither_forced_on_an_optional_field_nor_
 
 
 def test_a_value_is_taken_only_when_other_fields_hold_it_as_often_as_the_context_states_it() -> None:
-    from services.refiner.context_values import untaken
+    from services.documents.context_values import untaken
 
     output = {"width": 5, "height": 7}
     assert untaken([5, 2024], output, "/height", "A 5 cm square, made in 2024.") == [2024]

@@ -140,7 +140,7 @@ def test_a_field_a_rule_defines_can_be_solved_for(rule: str, data: dict, solved:
 
 def test_the_refiner_computes_a_rule_defined_field_without_the_model() -> None:
     from schemas import Critique
-    from services.refiner.no_model import deterministic_repairs
+    from services.documents.no_model_repairs import deterministic_repairs
 
     schema = {
         "type": "object",

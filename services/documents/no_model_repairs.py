@@ -4,9 +4,9 @@ import copy
 from typing import Any
 
 from schemas import Critique, Verdict
+from services.documents.context_values import settle_from_context
+from services.documents.repairs import MISSING, compute_from_rules, drop_extra_properties, drop_items, drop_ungrounded
 from services.documents.segments import get
-from services.refiner.context_values import settle_from_context
-from services.refiner.repairs import MISSING, compute_from_rules, drop_extra_properties, drop_items, drop_ungrounded
 
 
 def deterministic_repairs(critique: Critique) -> tuple[Any, list[Verdict]]:

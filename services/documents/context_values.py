@@ -17,9 +17,9 @@ from services.documents.evidence import (
     stated_names,
     times_stated,
 )
+from services.documents.repairs import droppable, holds, reads
 from services.documents.segments import field_name, get, join, patch, subschema
 from services.documents.validation import validator
-from services.refiner.repairs import droppable, holds, reads
 
 
 def _failing(critique: Critique) -> frozenset[str]:
