@@ -6,6 +6,7 @@ from jsonschema import ValidationError
 
 from schemas import Draft, Verdict
 from services.critic.consistency import derived_pointers, repeated_items, rule_verdicts
+from services.critic.described_format import described_format_verdicts
 from services.critic.grounding import GroundingChecker
 from services.critic.menu_choice import menu_choice_verdicts
 from services.critic.request_choices import RequestReading, request_choice_verdicts
@@ -64,6 +65,8 @@ def check_draft(draft: Draft, grounding: "GroundingChecker | None" = None) -> li
     request = draft.request
     verdicts = schema_verdicts(draft.output, request.json_schema)
     verdicts += rule_verdicts(draft.output, request.rules, _failing(verdicts))
+    failing = _failing(verdicts)
+    verdicts += [v for v in described_format_verdicts(draft.output, request.json_schema) if v.pointer not in failing]
     source = request.context or request.prompt
     failing = _failing(verdicts)
     verdicts += [

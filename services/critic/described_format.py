@@ -1,0 +1,44 @@
+"""A value against the way its field's description says it is written.
+
+Function descriptions often spell out a format with an example ("The city, formatted as 'City, State',
+such as 'Berkeley, CA'"). JSON Schema cannot say it, so the constrained decoder does not enforce it, and a
+value of another shape ("Chi-town", "Los Angeles" alone) is not what the callee parses. Judged by shape
+only, and only where the description speaks of a format and quotes an example with a comma: how many
+comma-separated parts, and whether the last is a two-letter code as in the example. On the calibration
+drafts (BFCL, 420): 12 values off every example's shape, all in wrong drafts (5 of them accepted)."""
+
+import re
+from typing import Any
+
+from schemas import Verdict
+from services.critic.request_choices import filled_fields
+
+FORMAT_WORDS = re.compile(r"formatted as|in the format|format of|kind of format|in the form of", re.IGNORECASE)
+QUOTED = re.compile(r"'([^'\n]{2,60})'|\"([^\"\n]{2,60})\"")
+CODE = re.compile(r"[A-Z]{2}")
+
+
+def _shape(text: str) -> tuple[int, bool]:
+    parts = [part.strip() for part in text.split(",")]
+    return len(parts), len(parts) > 1 and CODE.fullmatch(parts[-1]) is not None
+
+
+def described_examples(field: dict[str, Any]) -> list[str]:
+    """The comma-separated examples a field's description gives of its format (none for an enum)."""
+    description = field.get("description")
+    if not isinstance(description, str) or "enum" in field or not FORMAT_WORDS.search(description):
+        return []
+    quoted = (m.group(1) or m.group(2) for m in QUOTED.finditer(description[:2000]))
+    return [example for example in quoted if "," in example]
+
+
+def described_format_verdicts(output: Any, schema: dict[str, Any]) -> list[Verdict]:
+    """`format` verdicts (code `described`: the refiner rewrites the value) for strings shaped like none
+    of their description's examples."""
+    verdicts = []
+    for field in filled_fields(output, schema):
+        examples = described_examples(field.schema) if isinstance(field.value, str) else []
+        if examples and all(_shape(field.value) != _shape(example) for example in examples):
+            message = f"{field.value!r} is not written like {examples[-1]!r}, as the field's description asks"
+            verdicts.append(Verdict(pointer=field.pointer, kind="format", code="described", message=message))
+    return verdicts
