@@ -11,10 +11,10 @@ import re
 from typing import Any
 
 from schemas import Verdict
+from services.critic.described_values import described_quotes
 from services.critic.request_choices import filled_fields
 
 FORMAT_WORDS = re.compile(r"formatted as|in the format|format of|kind of format|in the form of", re.IGNORECASE)
-QUOTED = re.compile(r"'([^'\n]{2,60})'|\"([^\"\n]{2,60})\"")
 CODE = re.compile(r"[A-Z]{2}")
 
 
@@ -28,8 +28,7 @@ def described_examples(field: dict[str, Any]) -> list[str]:
     description = field.get("description")
     if not isinstance(description, str) or "enum" in field or not FORMAT_WORDS.search(description):
         return []
-    quoted = (m.group(1) or m.group(2) for m in QUOTED.finditer(description[:2000]))
-    return [example for example in quoted if "," in example]
+    return [example for example in described_quotes(description) if "," in example]
 
 
 def described_format_verdicts(output: Any, schema: dict[str, Any]) -> list[Verdict]:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from schemas import Verdict
+from services.critic.described_values import options
 from services.critic.grounding import same_number
 from services.critic.known_words import KnownWords
 from services.critic.request_support import MIN_SHARE, STOPWORDS, string_supported
@@ -180,21 +181,6 @@ def _unasked_item(item: Any, field: Field, request: RequestReading) -> bool:
     if "enum" in items:
         return isinstance(item, str) and not request.names(item)
     return not field.required and "const" not in items and not request.states(item)
-
-
-QUOTED_OPTION = re.compile(r"'([^'\n]{1,40})'|\"([^\"\n]{1,40})\"")
-
-
-def options(field: dict[str, Any]) -> list[Any]:
-    """What a field may be: its enum, or the values its description quotes when it quotes two or more
-    ("Can be 'list' for a list of all prime factors or 'dictionary' for a count of each")."""
-    if isinstance(field.get("enum"), list):
-        return field["enum"]
-    description = field.get("description")
-    if not isinstance(description, str):
-        return []
-    quoted = list(dict.fromkeys(m.group(1) or m.group(2) for m in QUOTED_OPTION.finditer(description[:2000])))
-    return quoted if len(quoted) > 1 else []
 
 
 def _left_out_options(field: Field, request: RequestReading) -> list[Choice]:
