@@ -36,10 +36,9 @@ from services.documents.segments import join, object_schema
 NAME_GRAMMAR = frozenset(
     "has have is are include includes including allow allowed enable enabled with options option use only show".split()  # noqa: SIM905
 )
+NEGATIONS = frozenset("no not non without dont cannot never neither nor except excluding".split())  # noqa: SIM905
 # "don't" reads as "don t" once normalised: the stems of the n't contractions stand for them.
-NEGATIONS = frozenset(
-    "no not non without dont don doesn didn isn aren wasn weren cannot never neither nor except excluding".split()  # noqa: SIM905
-)
+CONTRACTED = frozenset("don doesn didn isn aren wasn weren shouldn wouldn couldn mustn".split())  # noqa: SIM905
 NEGATION_SCOPE = 8  # words after a negation it governs ("don't care about garage or in-unit laundry")
 CLAUSE_BREAKS = frozenset("but and however yet while though".split())  # noqa: SIM905 — a negation stops there
 BOOLEAN_WORDS = frozenset("true false yes no dontcare any none all".split())  # noqa: SIM905 — enums of a yes/no
@@ -96,7 +95,7 @@ def _negated(words: list[str], ask: list[str]) -> bool:
         for before in reversed(ask[max(0, at - NEGATION_SCOPE) : at]):
             if before in CLAUSE_BREAKS:
                 break
-            if before in NEGATIONS:
+            if before in NEGATIONS or before in CONTRACTED:
                 return True
     return False
 
@@ -196,7 +195,8 @@ def _left_out_options(field: Field, request: RequestReading) -> list[Choice]:
 def contradicted_choices(output: Any, schema: dict[str, Any], request: RequestReading) -> list[Choice]:
     """Choices against what the request says: a value it does not name while it names another of the
     field's options (`options`) in full; options of an array the ask names that it leaves out; a boolean
-    false whose every name word the ask states, not negated."""
+    whose every name word the ask states, false where not negated, true where negated ("it shouldn't be
+    unisex")."""
     found = []
     for field in filled_fields(output, schema):
         if isinstance(field.value, str) and not request.names(field.value):
@@ -210,8 +210,9 @@ def contradicted_choices(output: Any, schema: dict[str, Any], request: RequestRe
         found += _left_out_options(field, request)
         words = name_words(field.name)
         asked = bool(words) and all(request.ask.knows(w) for w in words)
-        if field.value is False and asked and not _negated(words, request.ask_words):
-            found.append(Choice(field.pointer, False, f"the request asks for {' '.join(words)}"))
+        if isinstance(field.value, bool) and asked and field.value is _negated(words, request.ask_words):
+            asks = "no " if field.value else ""
+            found.append(Choice(field.pointer, field.value, f"the request asks for {asks}{' '.join(words)}"))
     return found
 
 

@@ -24,6 +24,7 @@ from services.documents.days import Day, stated_days, value_days
 from services.documents.evidence import WORD, date_forms, normalise, stated_numbers
 from services.documents.segments import subschema
 from services.documents.standard_codes import code_names
+from services.documents.validation import EMAIL
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,11 @@ def shortened(value: str, text: str) -> bool:
     return re.search(pattern, text) is not None
 
 
+def is_address(value: str) -> bool:
+    """An email address or a URL: an identifier, never made of words a request happens to say."""
+    return EMAIL.fullmatch(value) is not None or value.lower().startswith(("http://", "https://"))
+
+
 def string_supported(
     value: str, evidence: list[str], known: list[KnownWords], days: set[Day], min_share: float
 ) -> bool:
@@ -80,6 +86,8 @@ def string_supported(
     forms = [f" {form} " for form in map(normalise, [value, *date_forms(value)]) if form]
     if any(form in f" {text} " for form in forms for text in evidence):
         return True
+    if is_address(value):
+        return False  # an email or URL is said in full or not at all: "adriel@example.com" is not "Adriel"
     if any(shortened(value, text) for text in evidence):
         return True
     return any(words_supported(said, known, min_share) for said in [value, *code_names(value)])

@@ -93,6 +93,12 @@ def test_a_boolean_is_contradicted_when_the_ask_wants_what_it_means_and_it_says_
     assert contradicted(output, "Find non-organic bananas in Austin.") == []
     assert contradicted(output, "Bananas in Austin; I don't need them organic") == []  # "don t"
     assert contradicted(output, "No apples, but organic bananas in Austin") == [("/organic", False)]  # new clause
+
+
+def test_a_boolean_is_contradicted_when_the_ask_refuses_what_it_means_and_it_says_true() -> None:
+    output = {"city": "Fremont", "organic": True}
+    assert contradicted(output, "Bananas in Fremont, and they shouldn't be organic") == [("/organic", True)]
+    assert contradicted(output, "Organic bananas in Fremont") == []
     # named only after the first line (a function menu, instructions): not the ask
     assert contradicted(output, "Find bananas in Austin.\n- search: organic or not, avoid tolls") == []
 

@@ -54,6 +54,15 @@ def test_words_are_matched_whole_and_by_share() -> None:
     assert unsupported_values({"city": "The Beatles"}, schema, "the songs of the album")  # stop words aside
 
 
+def test_an_email_or_url_is_said_in_full_or_not_at_all() -> None:
+    schema = {"type": "object", "properties": {"email": {"type": "string"}, "site": {"type": "string"}}}
+    prompt = "What is the contact of Adriel? Commands are listed at the end."
+    made_up = {"email": "adriel@example.com", "site": "https://adriel.com"}  # 2 of 3 words each: "com" ~ commands
+    assert [u.pointer for u in unsupported_values(made_up, schema, prompt)] == ["/email", "/site"]
+    said = "Write to adriel@example.com or see https://adriel.com."
+    assert unsupported_values(made_up, schema, said) == []
+
+
 def _draft(creative: bool) -> Draft:
     request = make_request(prompt=ASK, schema=FLIGHT, creative=creative)
     output = {"origin_airport": "JFK", "destination_airport": "Shanghai"}
