@@ -36,9 +36,9 @@ from services.documents.segments import join, object_schema
 NAME_GRAMMAR = frozenset(
     "has have is are include includes including allow allowed enable enabled with options option use only show".split()  # noqa: SIM905
 )
-NEGATIONS = frozenset("no not non without dont cannot never neither nor except excluding".split())  # noqa: SIM905
 # "don't" reads as "don t" once normalised: the stems of the n't contractions stand for them.
 CONTRACTED = frozenset("don doesn didn isn aren wasn weren shouldn wouldn couldn mustn".split())  # noqa: SIM905
+NEGATIONS = CONTRACTED | frozenset("no not non without dont cannot never neither nor except excluding".split())  # noqa: SIM905
 NEGATION_SCOPE = 8  # words after a negation it governs ("don't care about garage or in-unit laundry")
 CLAUSE_BREAKS = frozenset("but and however yet while though".split())  # noqa: SIM905 — a negation stops there
 BOOLEAN_WORDS = frozenset("true false yes no dontcare any none all".split())  # noqa: SIM905 — enums of a yes/no
@@ -95,7 +95,7 @@ def _negated(words: list[str], ask: list[str]) -> bool:
         for before in reversed(ask[max(0, at - NEGATION_SCOPE) : at]):
             if before in CLAUSE_BREAKS:
                 break
-            if before in NEGATIONS or before in CONTRACTED:
+            if before in NEGATIONS:
                 return True
     return False
 

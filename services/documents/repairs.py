@@ -9,7 +9,7 @@ import jsonpointer
 from schemas import GenerationRequest, Verdict
 from schemas.rules import MissingPath, Rule, RuleError, compile_rule
 from services.documents import patterns
-from services.documents.schema_walk import children
+from services.documents.schema_walk import COMBINATORS, children
 from services.documents.segments import get, join, parts, patch, subschema
 from services.documents.validation import validator
 
@@ -31,9 +31,6 @@ def drop_extra_properties(output: Any, schema: dict[str, Any], pointer: str) -> 
     for key in [k for k in target if not _allowed(sub, k)]:
         del target[key]
     return True
-
-
-COMBINATORS = frozenset({"allOf", "anyOf", "oneOf"})
 
 
 def _branches(schema: dict[str, Any]) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ SCHEMA_KEYWORDS = frozenset(
     {"items", "additionalProperties", "not", "if", "then", "else", "contains", "anyOf", "oneOf", "allOf", "prefixItems"}
 )
 ALL_KEYWORDS = SCHEMA_MAPS | SCHEMA_KEYWORDS
+COMBINATORS = frozenset({"allOf", "anyOf", "oneOf"})
 
 
 def children(node: dict[str, Any], keywords: frozenset[str] = ALL_KEYWORDS) -> Iterator[tuple[str, str, Any]]:
