@@ -10,6 +10,7 @@ Writes bench/results/hop_latency.json.
 
 import argparse
 import asyncio
+import os
 import platform
 import statistics
 import tempfile
@@ -30,8 +31,14 @@ SCHEMA = {"type": "object", "properties": {"greeting": {"type": "string", "maxLe
 
 
 def request(run: str, index: int) -> bytes:
-    raw = {"id": f"{run}-{index}", "prompt": "Say hello.", "schema": SCHEMA, "budget": {"max_tokens": 300}}
-    return orjson.dumps(raw | {"tier": "small"})
+    raw = {
+        "id": f"{run}-{index}",
+        "prompt": "Say hello.",
+        "schema": SCHEMA,
+        "budget": {"max_tokens": 300},
+        "tier": "small",
+    }
+    return orjson.dumps(raw)
 
 
 def measure(fetch_wait_ms: int, requests: int) -> dict:
@@ -63,7 +70,7 @@ def main() -> None:
     args = parser.parse_args()
     rows = [measure(wait, args.requests) for wait in args.waits]
     report = {
-        "machine": f"{platform.machine()}, {len(__import__('os').sched_getaffinity(0))} cores, no GPU",
+        "machine": f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores, no GPU",
         "stack": "embedded Tansu (memory), one replica of each service, small tier forced, idle requests",
         "by_fetch_wait": rows,
         "target_per_hop_ms": 5,
