@@ -44,6 +44,12 @@ async def read_topic(settings: Settings, topic: str) -> list[bytes]:
     return [record.value for record in await read_from_start(settings, topic)]
 
 
+def received(stack: Stack, name: str, index: int = 0) -> int:
+    """Records the worker has taken so far, as its log reports them."""
+    log = stack.workdir / "logs" / f"{name}-{index}.log"
+    return log.read_text(errors="replace").count("- Received") if log.exists() else 0
+
+
 def wait_for_line(log: Path, *parts: str, timeout: float = 120) -> None:
     """Until a line of the log holds every part (a service's progress, as it reports it)."""
     deadline = time.monotonic() + timeout
@@ -155,17 +161,16 @@ def test_a_worker_killed_mid_request_loses_nothing(stack: Stack, settings: Setti
     """Kill the generator while it works; a second group member takes the partition and finishes."""
     spare = stack.start_service("generator")
     spare_log = stack.workdir / "logs" / f"generator-{len(stack.services['generator']) - 1}.log"
-    victim_log = stack.workdir / "logs" / "generator-0.log"
     wait_for_line(spare_log, "refinery.generate.medium", "assigned to partitions")  # the spare has joined
     requests = bfcl_requests(limit=8, root=shared_data)
     for r in requests:
         r["id"], r["tier"] = f"kill-{r['id']}", "medium"  # one tier: the kill lands where the work is
 
     async def scenario():
-        taken = victim_log.read_text(errors="replace").count("- Received")
+        taken = received(stack, "generator")
         task = asyncio.create_task(run_batch([orjson.dumps(r) for r in requests], settings, 400))
         deadline = time.monotonic() + 120
-        while victim_log.read_text(errors="replace").count("- Received") == taken:
+        while received(stack, "generator") == taken:
             assert time.monotonic() < deadline, "the victim never took a request"
             await asyncio.sleep(0.05)
         await asyncio.sleep(0.5)  # mid-generation

@@ -14,7 +14,7 @@ from refinery.devstack.stack import Stack
 from schemas import ResultStatus
 from services.settings import Settings
 from tests.conftest import make_request
-from tests.refinery.test_e2e import read_topic, wait_for_line
+from tests.refinery.test_e2e import read_topic, received, wait_for_line
 
 pytestmark = pytest.mark.broker
 
@@ -25,11 +25,6 @@ LONG = make_request(
     budget={"max_tokens": 2000},
     tier="small",  # draining is the same on every tier; the smallest drains fastest
 )
-
-
-def received(stack: Stack, name: str, index: int = 0) -> int:
-    log = stack.workdir / "logs" / f"{name}-{index}.log"
-    return log.read_text(errors="replace").count("- Received") if log.exists() else 0
 
 
 def test_sigterm_finishes_and_commits_the_in_flight_request(tmp_path) -> None:
