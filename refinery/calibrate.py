@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from schemas import Critique, Draft, GenerationRequest, ResultStatus, Verdict
+from services.critic.menu_judge import MenuJudge
 from services.critic.validators import check_draft
 from services.documents.bfcl import read_jsonl, task_correct
 from services.documents.no_model_repairs import deterministic_repairs
@@ -50,10 +51,13 @@ def run_task(request: GenerationRequest, pipeline: Pipeline, tier: str) -> dict[
         "output": result.output,  # to fit and audit verifiers on (bench/ladder.py), and to re-judge
         "verdicts": verdict_codes(result.verdicts),
     }
-    return rejudge(outcome, request)  # with the repairs a round makes for free, as a re-judged record
+    # with the repairs a round makes for free, as a re-judged record
+    return rejudge(outcome, request, pipeline.menu_judge)
 
 
-def free_repairs(draft: Draft, failing: list[Verdict]) -> tuple[Any, list[Verdict]]:
+def free_repairs(
+    draft: Draft, failing: list[Verdict], menu_judge: MenuJudge | None = None
+) -> tuple[Any, list[Verdict]]:
     """The output and its failing verdicts once the refiner has made the repairs that need no model (it
     leaves out what the request did not ask for or state, drops looping items): a round that costs no
     token, so still the tier's own outcome. A semantic doubt climbs a tier instead, and a draft those
@@ -61,11 +65,12 @@ def free_repairs(draft: Draft, failing: list[Verdict]) -> tuple[Any, list[Verdic
     if not failing or any(v.kind == "semantic" for v in failing):
         return draft.output, failing
     repaired, remaining = deterministic_repairs(Critique(**dict(draft), verdicts=failing))
-    after = [v for v in check_draft(draft.model_copy(update={"output": repaired})) if v.severity == "error"]
+    repaired_draft = draft.model_copy(update={"output": repaired})
+    after = [v for v in check_draft(repaired_draft, menu_judge=menu_judge) if v.severity == "error"]
     return (repaired, []) if not remaining and not after else (draft.output, failing)
 
 
-def rejudge(record: dict[str, Any], request: GenerationRequest) -> dict[str, Any]:
+def rejudge(record: dict[str, Any], request: GenerationRequest, menu_judge: MenuJudge | None = None) -> dict[str, Any]:
     """A record judged again from its stored draft by today's deterministic checks, free repairs
     (`free_repairs`) and answer rule, with no model call: all are pure functions of the request and the
     draft. A repaired record keeps the draft beside the output. Requests with a context are left as they
@@ -74,7 +79,8 @@ def rejudge(record: dict[str, Any], request: GenerationRequest) -> dict[str, Any
         return record
     drafted = record.get("draft", record["output"])
     draft = Draft(request=request, tier=record["tier"], received_at_ms=0, output=drafted)
-    output, verdicts = free_repairs(draft, [v for v in check_draft(draft) if v.severity == "error"])
+    failing = [v for v in check_draft(draft, menu_judge=menu_judge) if v.severity == "error"]
+    output, verdicts = free_repairs(draft, failing, menu_judge)
     correct = task_correct(request.metadata, output)
     accepted = not verdicts
     judged = {key: value for key, value in record.items() if key != "draft"}
@@ -91,11 +97,11 @@ def rejudge(record: dict[str, Any], request: GenerationRequest) -> dict[str, Any
     )
 
 
-def rejudge_file(requests: Iterable[GenerationRequest], path: Path) -> int:
+def rejudge_file(requests: Iterable[GenerationRequest], path: Path, menu_judge: MenuJudge | None = None) -> int:
     """Rewrite `path` with every record re-judged (`rejudge`); returns how many changed."""
     by_id = {r.id: r for r in requests}
     records = list(read_jsonl(path))
-    judged = [rejudge(r, by_id[r["task"]]) if r["task"] in by_id else r for r in records]
+    judged = [rejudge(r, by_id[r["task"]], menu_judge) if r["task"] in by_id else r for r in records]
     path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in judged))
     return sum(a != b for a, b in zip(records, judged, strict=True))
 

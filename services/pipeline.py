@@ -11,6 +11,7 @@ from schemas import Classification, ClassifiedRequest, Critique, Draft, Generati
 from services.classifier.router import Router, carrying_tier
 from services.critic.decide import Escalation
 from services.critic.grounding import GroundingChecker
+from services.critic.menu_judge import MenuJudge
 from services.critic.review import review
 from services.critic.verifier import ConfidenceVerifier
 from services.generator.drafting import REQUEST_FAILURES, failure_reason, first_draft
@@ -38,6 +39,7 @@ class Pipeline:
     refiner_tier: str = ""  # empty: a draft is refined on its own tier
     verifier: ConfidenceVerifier | None = None
     escalation: Escalation | None = None
+    menu_judge: MenuJudge | None = None
 
     def classify(self, request: GenerationRequest, received_at_ms: int = 0) -> ClassifiedRequest:
         if self.router is not None:
@@ -60,7 +62,7 @@ class Pipeline:
             return Run(outcome)
         first, draft, first_verdicts = outcome, outcome, None
         while True:
-            checked = review(draft, self.grounding, self.max_rounds, self.verifier, self.escalation)
+            checked = review(draft, self.grounding, self.max_rounds, self.verifier, self.escalation, self.menu_judge)
             first_verdicts = checked.verdicts if first_verdicts is None else first_verdicts
             decision = checked.decision
             if decision.result is not None:

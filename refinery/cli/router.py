@@ -41,6 +41,7 @@ def calibrate(
     from refinery.calibrate import calibrate as run_calibration
     from refinery.calibrate import rejudge_file
     from schemas import GenerationRequest
+    from services.critic.menu_judge import load_menu_judge
     from services.inference.engines import EnginePool
     from services.inference.tiers import load_tiers
     from services.pipeline import Pipeline
@@ -50,11 +51,12 @@ def calibrate(
     chosen = tier or list(all_tiers)
     requests = [GenerationRequest.model_validate_json(line) for line in tasks_path.read_bytes().splitlines() if line]
     requests = requests[:limit] if limit is not None else requests
+    menu_judge = load_menu_judge(settings.menu_judge_margin)
     if rejudge:
-        console.print(f"{rejudge_file(requests, output_path)} records changed in {output_path}")
+        console.print(f"{rejudge_file(requests, output_path, menu_judge)} records changed in {output_path}")
         return
     output_path.parent.mkdir(parents=True, exist_ok=True)
-    pipeline = Pipeline(EnginePool(all_tiers, settings), max_rounds=0)
+    pipeline = Pipeline(EnginePool(all_tiers, settings), max_rounds=0, menu_judge=menu_judge)
     with progress_bar("calibrate") as progress:
         bar = progress.add_task("calibrate", total=len(requests) * len(chosen))
         added = run_calibration(requests, chosen, pipeline, output_path, on_record=lambda _: progress.advance(bar))

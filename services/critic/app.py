@@ -10,6 +10,7 @@ from schemas import Draft
 from services.critic.decide import Escalation
 from services.critic.encoder import SentenceEncoder
 from services.critic.grounding import GroundingChecker
+from services.critic.menu_judge import MenuJudge, load_menu_judge
 from services.critic.review import Review, review
 from services.critic.verifier import ConfidenceVerifier
 from services.inference.budget import remaining_tokens
@@ -35,7 +36,7 @@ def _observe(checked: Review) -> None:
 
 
 def create_app(settings: Settings | None = None, grounding: GroundingChecker | None = None) -> FastStream:
-    """`grounding` defaults to MiniLM, loaded at start-up."""
+    """`grounding` defaults to MiniLM, loaded at start-up; the menu judge reads with the same encoder."""
     service = create_service("critic", settings)
     settings = service.settings
     edge = StageEdge(service, Draft)
@@ -43,16 +44,23 @@ def create_app(settings: Settings | None = None, grounding: GroundingChecker | N
     verifier = ConfidenceVerifier.for_tiers(tiers)
     escalation = Escalation(tuple(tiers), settings.max_escalations) if settings.escalation else None
     loaded: dict[str, GroundingChecker | None] = {"grounding": grounding}
+    judges: dict[str, MenuJudge] = {}
 
     @service.on_startup
     def load_models() -> None:
         if loaded["grounding"] is None:
             loaded["grounding"] = GroundingChecker(SentenceEncoder(threads=1), settings.grounding_threshold)
-        service.bus.drift.embed = loaded["grounding"].encoder.encode  # drift also watches what outputs mean
+        encoder = loaded["grounding"].encoder
+        service.bus.drift.embed = encoder.encode  # drift also watches what outputs mean
+        judge = load_menu_judge(settings.menu_judge_margin, encoder)
+        if judge is not None:
+            judges["menu"] = judge
 
     async def check(draft: Draft) -> Outcome:
         # In a thread, so the per-record time limit holds and one slow review does not hold the loop.
-        checked = await asyncio.to_thread(review, draft, loaded["grounding"], settings.max_rounds, verifier, escalation)
+        checked = await asyncio.to_thread(
+            review, draft, loaded["grounding"], settings.max_rounds, verifier, escalation, judges.get("menu")
+        )
         _observe(checked)
         decision = checked.decision
         if decision.escalate is not None:

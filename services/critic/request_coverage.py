@@ -4,8 +4,9 @@ The other half of request support: there a value was made up, here a stated one 
 names a movie's actor ("a drama film that features Dan Bittner") answered with `"starring": "any"`, one that
 gives a server's nickname 'RSD1' and host answered without either, one that asks to buy tickets for
 "the Brockhampton concert" answered by a search with an empty city: schema-valid, confidently decoded,
-wrong. Both conditions must hold: a stated value (a proper name, a quoted string, an identifier or URL) the
-output nowhere carries, and a free-text field the output leaves absent, empty or at its default; or a
+wrong. Both conditions must hold: a stated value (a proper name, a quoted string, an identifier, a
+snake_case name or a URL) the output nowhere carries, and a free-text field the output leaves absent,
+empty, null or at its default ("on the provided data my_data" answered with `"data": null`); or a
 number written in digits the output does not carry, and a number field left absent or at its default
 ("2 tickets", `number_of_tickets` left at 1; not a spelled one: "died after two days" is prose). A
 classification that names a city but has no field for it is not flagged. Measured on the 420 calibration
@@ -32,6 +33,7 @@ IDENTIFIER = re.compile(
     r"|\b[\w.+-]{1,64}@[\w-]{1,63}\.\w[\w.]{0,62}\b"  # an email
     r"|\b(?!\d{1,20}(?:\.\d{1,20})?[A-Za-z]{1,8}\b)(?=\w{0,63}[A-Za-z])(?=\w{0,63}\d)\w{3,64}\b"  # letters with
     # digits; not a number with a unit or an ordinal ("13th", "6cm", "10am")
+    r"|\b[A-Za-z][A-Za-z0-9]{0,31}(?:_[A-Za-z0-9]{1,32}){1,8}\b"  # snake_case: a variable or file ("my_data")
 )
 MAX_STATED_VALUES = 64  # the first ones checked: a request naming more is a document, and each costs a scan
 # "Paris, France" is one place: a name qualifying the next is read with it (and carried with it)
@@ -100,7 +102,7 @@ def unfilled_fields(output: Any, schema: dict[str, Any], kind: FieldKind = free_
             continue
         if name not in output:
             found += [join(pointer, name)] if kind(field) else []
-        elif kind(field) and output[name] in ("", field.get("default", ...)):
+        elif kind(field) and output[name] in ("", None, field.get("default", ...)):
             found.append(join(pointer, name))
         else:
             found += unfilled_fields(output[name], schema, kind, join(pointer, name))

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from schemas import Draft, LedgerEntry, Verdict
 from services.critic.decide import Decision, Escalation, decide
 from services.critic.grounding import GroundingChecker
+from services.critic.menu_choice import menu
+from services.critic.menu_judge import MenuJudge
 from services.critic.validators import check_draft
 from services.critic.verifier import ConfidenceVerifier
 
@@ -24,11 +26,12 @@ def review(
     max_rounds: int,
     verifier: ConfidenceVerifier | None = None,
     escalation: Escalation | None = None,
+    menu_judge: MenuJudge | None = None,
 ) -> Review:
     started = time.perf_counter()
-    verdicts = check_draft(draft, grounding)
+    verdicts = check_draft(draft, grounding, menu_judge)
     checks = ["validators"]
-    if draft.request.context and grounding:
+    if (draft.request.context and grounding) or (menu_judge and menu(draft.request.json_schema)):
         checks.append("all-MiniLM-L6-v2-int8")
     if verifier is not None and verifier.judges(draft):
         verdicts += verifier.check(draft)  # the drafting model's own log-probabilities: no tokens spent

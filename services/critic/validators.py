@@ -9,6 +9,7 @@ from services.critic.consistency import derived_pointers, repeated_items, rule_v
 from services.critic.described_format import described_format_verdicts
 from services.critic.grounding import GroundingChecker
 from services.critic.menu_choice import menu_choice_verdicts
+from services.critic.menu_judge import MenuJudge
 from services.critic.request_choices import RequestReading, request_choice_verdicts
 from services.critic.request_coverage import request_coverage_verdicts
 from services.critic.request_support import request_support_verdicts
@@ -55,10 +56,12 @@ def _failing(verdicts: list[Verdict]) -> set[str]:
     return {v.pointer for v in verdicts if v.severity == "error"}
 
 
-def check_draft(draft: Draft, grounding: "GroundingChecker | None" = None) -> list[Verdict]:
+def check_draft(
+    draft: Draft, grounding: GroundingChecker | None = None, menu_judge: MenuJudge | None = None
+) -> list[Verdict]:
     """Every check that applies: parse, schema + formats, the request's rules, grounding in its context or,
     without one, in the request itself, both ways (unless it is creative): nothing made up, nothing stated
-    dropped."""
+    dropped, no call the ask does not mean (by its words, then by the judge's reading)."""
     if not draft.parsed:
         cut = " (generation hit its token limit)" if draft.truncated else ""
         return [Verdict(pointer="", kind="parse", message=f"output is not valid JSON{cut}")]
@@ -89,7 +92,10 @@ def check_draft(draft: Draft, grounding: "GroundingChecker | None" = None) -> li
         reading = RequestReading(request.prompt)
         chosen = request_choice_verdicts(draft.output, request.json_schema, reading, derived)
         verdicts += [v for v in chosen if v.pointer not in failing]
-        verdicts += menu_choice_verdicts(draft.output, request.json_schema, reading)
+        called = menu_choice_verdicts(draft.output, request.json_schema, reading)
+        if not called and menu_judge is not None:
+            called = menu_judge.verdicts(draft.output, request.json_schema, request.prompt)
+        verdicts += called
         if not _failing(verdicts):  # a draft still being fixed is judged once its fields are
             verdicts += request_coverage_verdicts(draft.output, request.json_schema, request.prompt)
     return verdicts

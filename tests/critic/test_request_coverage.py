@@ -158,3 +158,16 @@ def test_a_day_the_ask_states_that_the_output_leaves_out_is_omitted() -> None:
     assert omitted_values({"movie": "Eternal Warriors", "time": "19:00"}, schema, prompt) == ["04-15"]
     dated = {"movie": "Eternal Warriors", "show_date": "April 15th", "time": "19:00"}
     assert omitted_values(dated, schema, prompt) == []
+
+
+def test_a_snake_case_name_left_out_for_a_null_is_omitted() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"trees": {"type": "integer"}, "data": {"description": "The training data."}},
+        "required": ["trees", "data"],
+    }
+    said = "Train a forest of 100 trees on the provided data train_set_v2."
+    assert stated_values(said) == ["train_set_v2"]
+    assert unfilled_fields({"trees": 100, "data": None}, schema) == ["/data"]
+    assert omitted_values({"trees": 100, "data": None}, schema, said) == ["train_set_v2"]
+    assert omitted_values({"trees": 100, "data": "train_set_v2"}, schema, said) == []

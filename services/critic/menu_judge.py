@@ -1,0 +1,84 @@
+"""Which offered call the request means, read by a second model: MiniLM sentence embeddings of the ask
+against each offered function's name and description.
+
+`menu_choice` doubts a call only when the ask names another function word for word. Most wrong calls are
+subtler: a similar function of another service ("Ratings and reviews for an interviewer" answered with
+`get_interviewer_list`, not `interviewer_review.get`), the lookup for the booking. The judge embeds the
+ask (the prompt's first line) and each function as "<name words>: <description>", and doubts a draft when
+another function is closer to the ask than the called one by more than `margin` cosine.
+
+Measured (bench/results/menu_judge.json) on the 420 BFCL live_multiple tasks the margin was chosen on:
+the expected function is the closest in 89.8 % and another beats it by > 0.2 in none (0.15: 2 of 420);
+on the 80 kept fresh for e2e runs, 2 (2.5 %). Of the 215 distinct calls drafted in calibration and the e2e
+runs, 0.2 flags 38 of 84 wrong-function calls (4 of the 11 every other check passes) and 0 of 131
+right-function ones. The judge reads descriptions from the schema's branches or from
+the prompt's menu lines ("- name: description"); without one for every function it does not judge."""
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from schemas import Verdict
+from services.critic.encoder import SentenceEncoder
+from services.critic.menu_choice import menu
+from services.critic.request_choices import Choice, ask_and_rest, contradicted_verdict, name_words
+from services.documents.segments import join
+
+MENU_LINE = re.compile(r"^\s*[-*]\s*`?([\w.\-]+)`?\s*:\s*(.+?)\s*$", re.MULTILINE)
+
+
+def _branch_description(schema: dict[str, Any], name: str) -> str | None:
+    for combinator in ("anyOf", "oneOf"):
+        for branch in schema.get(combinator) or []:
+            arguments = (branch.get("properties") or {}).get(name)
+            if arguments is not None:
+                described = branch.get("description") or (arguments or {}).get("description")
+                return described if isinstance(described, str) and described.strip() else None
+    return None
+
+
+def offered_functions(schema: dict[str, Any], prompt: str) -> dict[str, str] | None:
+    """Each offered name with its description (the schema's, else the prompt's menu line); None unless
+    every one has one."""
+    listed = {m.group(1): m.group(2) for m in MENU_LINE.finditer(ask_and_rest(prompt)[1])}
+    offered = {name: _branch_description(schema, name) or listed.get(name) for name in menu(schema)}
+    return offered if offered and all(offered.values()) else None
+
+
+def function_text(name: str, description: str) -> str:
+    return f"{' '.join(name_words(name.replace('.', '_')))}: {description}"
+
+
+@dataclass(frozen=True)
+class MenuJudge:
+    encoder: SentenceEncoder
+    margin: float = 0.2  # cosine by which another function must beat the called one
+
+    def scores(self, ask: str, functions: dict[str, str]) -> dict[str, float]:
+        """Cosine of the ask to each function."""
+        vectors = self.encoder.encode([ask, *(function_text(n, d) for n, d in functions.items())])
+        return dict(zip(functions, (vectors[1:] @ vectors[0]).tolist(), strict=True))
+
+    def doubted_call(self, output: Any, schema: dict[str, Any], prompt: str) -> list[Choice]:
+        """The call the draft makes, when another offered function fits the ask better by > margin."""
+        functions = offered_functions(schema, prompt)
+        if functions is None or not isinstance(output, dict) or len(output) != 1:
+            return []
+        [called] = output
+        if called not in functions:
+            return []
+        scores = self.scores(ask_and_rest(prompt)[0], functions)
+        best = max((n for n in scores if n != called), key=scores.__getitem__)
+        if scores[best] - scores[called] <= self.margin:
+            return []
+        why = f"the request reads as {best!r} (cosine {scores[best]:.2f} vs {scores[called]:.2f})"
+        return [Choice(join("", called), called, why)]
+
+    def verdicts(self, output: Any, schema: dict[str, Any], prompt: str) -> list[Verdict]:
+        """A `semantic` verdict (code `contradicted`: a tier up) for a call another function fits better."""
+        return [contradicted_verdict(c) for c in self.doubted_call(output, schema, prompt)]
+
+
+def load_menu_judge(margin: float | None, encoder: SentenceEncoder | None = None) -> MenuJudge | None:
+    """The judge at `margin` (None: switched off), reading with `encoder` or a MiniLM of its own."""
+    return None if margin is None else MenuJudge(encoder or SentenceEncoder(threads=1), margin)
