@@ -5,6 +5,7 @@ from typing import Any
 from jsonschema import ValidationError
 
 from schemas import Draft, Verdict
+from services.critic.asked_fields import asked_field_verdicts
 from services.critic.consistency import derived_pointers, repeated_items, rule_verdicts
 from services.critic.described_format import described_format_verdicts
 from services.critic.grounding import GroundingChecker
@@ -69,7 +70,11 @@ def check_draft(
     verdicts = schema_verdicts(draft.output, request.json_schema)
     verdicts += rule_verdicts(draft.output, request.rules, _failing(verdicts))
     failing = _failing(verdicts)
-    verdicts += [v for v in described_format_verdicts(draft.output, request.json_schema) if v.pointer not in failing]
+    verdicts += [
+        v
+        for v in described_format_verdicts(draft.output, request.json_schema, request.prompt, request.context)
+        if v.pointer not in failing
+    ]
     source = request.context or request.prompt
     failing = _failing(verdicts)
     verdicts += [
@@ -98,4 +103,6 @@ def check_draft(
         verdicts += called
         if not _failing(verdicts):  # a draft still being fixed is judged once its fields are
             verdicts += request_coverage_verdicts(draft.output, request.json_schema, request.prompt)
+            if draft.round == 0:  # asked once: what the model then writes is judged like any value
+                verdicts += asked_field_verdicts(draft.output, request.json_schema, request.prompt)
     return verdicts

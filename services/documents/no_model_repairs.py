@@ -3,10 +3,11 @@
 import copy
 from typing import Any
 
-from schemas import Critique, Verdict
+from schemas import Critique, GenerationRequest, Verdict
 from services.documents.context_values import settle_from_context
+from services.documents.percent_values import percent_meant
 from services.documents.repairs import MISSING, compute_from_rules, drop_extra_properties, drop_items, drop_ungrounded
-from services.documents.segments import get
+from services.documents.segments import get, patch, subschema
 
 
 def deterministic_repairs(critique: Critique) -> tuple[Any, list[Verdict]]:
@@ -22,6 +23,8 @@ def deterministic_repairs(critique: Critique) -> tuple[Any, list[Verdict]]:
             continue
         if verdict.kind == "consistency" and compute_from_rules(output, critique.request, verdict.pointer):
             continue
+        if verdict.code == "percentage" and _restate_percent(output, critique.request, verdict.pointer):
+            continue
         if verdict.kind == "grounding" and get(output, verdict.pointer, MISSING) is MISSING:
             continue  # already gone with an omitted parent
         if settle_from_context(critique, output, verdict.pointer):
@@ -31,3 +34,13 @@ def deterministic_repairs(critique: Critique) -> tuple[Any, list[Verdict]]:
             continue
         remaining.append(verdict)
     return output, remaining
+
+
+def _restate_percent(output: Any, request: GenerationRequest, pointer: str) -> bool:
+    """A stated percentage written as its fraction, where the field wants the percentage: write it out."""
+    field = subschema(request.json_schema, pointer)
+    percent = percent_meant(field, get(output, pointer), request.prompt, request.context)
+    if percent is None:
+        return False
+    patch(output, pointer, percent)
+    return True

@@ -1,9 +1,10 @@
 """Values against the format their field's description spells out (kinds of wrong drafts the tiers wrote
 on BFCL, rewritten)."""
 
-from schemas import Draft, GenerationRequest
+from schemas import Critique, Draft, GenerationRequest
 from services.critic.described_format import described_examples, described_format_verdicts
 from services.critic.validators import check_draft
+from services.documents.no_model_repairs import deterministic_repairs
 from tests.conftest import make_request
 
 CITY = {"type": "string", "description": "The city, formatted as 'City, State', such as 'Berkeley, CA'."}
@@ -38,3 +39,26 @@ def test_the_critic_asks_for_a_rewrite() -> None:
     draft = Draft(request=request, tier="large", received_at_ms=0, output={"where_to": "Chi-town"})
     [verdict] = [v for v in check_draft(draft) if v.pointer == "/where_to"]
     assert (verdict.kind, verdict.code) == ("format", "described")
+
+
+RATE = {
+    "type": "object",
+    "properties": {
+        "principal": {"type": "integer"},
+        "annual_rate": {"type": "number", "description": "The yearly interest rate as a percentage."},
+        "fee": {"type": "number", "description": "The fee, a fraction of the amount."},
+    },
+}
+
+
+def test_a_stated_percentage_written_as_a_fraction_where_a_percentage_is_asked_for_is_repaired() -> None:
+    said = "Compound interest on $10000 at 5% a year, with a 2% fee."
+    [verdict] = described_format_verdicts({"principal": 10000, "annual_rate": 0.05, "fee": 0.02}, RATE, said)
+    assert (verdict.pointer, verdict.kind, verdict.code) == ("/annual_rate", "format", "percentage")
+    assert described_format_verdicts({"principal": 10000, "annual_rate": 5, "fee": 0.02}, RATE, said) == []
+    assert described_format_verdicts({"annual_rate": 0.05}, RATE, "at 0.05% a year") == []  # as stated
+    request = GenerationRequest.model_validate(make_request(prompt=said, schema=RATE))
+    critique = Critique(
+        request=request, tier="large", received_at_ms=0, output={"annual_rate": 0.05}, verdicts=[verdict]
+    )
+    assert deterministic_repairs(critique) == ({"annual_rate": 5.0}, [])

@@ -291,3 +291,21 @@ def test_items_repeating_in_a_decoding_loop_are_dropped_without_the_model(engine
     assert refined.output == {"attendees": ["Grace", "2025-06-12T15:00"]}
     assert refined.ledger.entries == []
     assert check_draft(refined) == []
+
+
+def test_a_field_the_request_asks_for_and_the_draft_left_out_is_generated_alone(engine) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"player": {"type": "string"}, "ace_value": {"type": "integer", "minimum": 1, "maximum": 11}},
+        "required": ["player"],
+    }
+    prompt = "Score the hand of player Ann. The Ace counts as 1.\nGive the arguments for calling score: Scores."
+    request = GenerationRequest.model_validate(make_request(prompt=prompt, schema=schema))
+    draft = Critique(
+        request=request, tier="small", ledger=Ledger(), received_at_ms=0, output={"player": "Ann"}, verdicts=[]
+    )
+    before = draft.model_copy(update={"verdicts": check_draft(draft)})
+    assert [(v.pointer, v.code) for v in before.verdicts] == [("/ace_value", "asked")]
+    refined = refine(before, engine, TIER)
+    assert refined.output["player"] == "Ann" and isinstance(refined.output["ace_value"], int)
+    assert [e.stage for e in refined.ledger.entries] == ["refiner"]  # one call, for that value alone
