@@ -6,7 +6,8 @@ gives a server's nickname 'RSD1' and host answered without either, one that asks
 "the Brockhampton concert" answered by a search with an empty city: schema-valid, confidently decoded,
 wrong. Both conditions must hold: a stated value (a proper name, a quoted string, an identifier, a
 snake_case name or a URL) the output nowhere carries, and a free-text field the output leaves absent,
-empty, null or at its default ("on the provided data my_data" answered with `"data": null`); or a
+empty, null or at its default ("on the provided data my_data" answered with `"data": null`; an
+identifier counts as carried or described only as itself, not by its words); or a
 number written in digits the output does not carry, and a number field left absent or at its default
 ("2 tickets", `number_of_tickets` left at 1; not a spelled one: "died after two days" is prose). A
 classification that names a city but has no field for it is not flagged. Measured on the 420 calibration
@@ -63,6 +64,17 @@ def _trimmed(name: str) -> str:
     while words and words[0].lower() in DAY_WORDS | STOPWORDS | NOT_NAMES:
         words.pop(0)
     return " ".join(words)
+
+
+class _Holder:
+    """A text (an output; a schema with its menu) that may hold a stated value: an identifier only as
+    itself ("my_data" is not held by a field named "data"), anything else by its words."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.known = text.casefold(), [KnownWords(normalise(text).split())]
+
+    def holds(self, value: str) -> bool:
+        return value.casefold() in self.text if IDENTIFIER.fullmatch(value) else words_supported(value, self.known)
 
 
 def _texts(node: Any) -> Iterator[str]:
@@ -134,13 +146,8 @@ def find_omission(output: Any, schema: dict[str, Any], prompt: str) -> Omission:
     omitted: list[str | float] = []
     ask, rest = ask_and_rest(prompt)  # what follows the ask (instructions, a function menu) is its subject
     if text_fields:
-        carried = [KnownWords(normalise(" ".join(_texts(output))).split())]
-        described = [KnownWords(normalise(" ".join([*_texts(schema), rest])).split())]
-        omitted += [
-            value
-            for value in stated_values(prompt)
-            if not words_supported(value, carried) and not words_supported(value, described)
-        ]
+        holders = [_Holder(" ".join(_texts(output))), _Holder(" ".join([*_texts(schema), rest]))]  # or the menu
+        omitted += [value for value in stated_values(prompt) if not any(h.holds(value) for h in holders)]
         omitted += _omitted_days(ask, output)
     if number_fields:
         carried_numbers = _numbers_in(output) | _numbers_in(schema)

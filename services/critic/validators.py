@@ -102,7 +102,8 @@ def check_draft(
             called = menu_judge.verdicts(draft.output, request.json_schema, request.prompt)
         verdicts += called
         if not _failing(verdicts):  # a draft still being fixed is judged once its fields are
-            verdicts += request_coverage_verdicts(draft.output, request.json_schema, request.prompt)
-            if draft.round == 0:  # asked once: what the model then writes is judged like any value
-                verdicts += asked_field_verdicts(draft.output, request.json_schema, request.prompt)
+            dropped = request_coverage_verdicts(draft.output, request.json_schema, request.prompt)
+            if not dropped and draft.round == 0:  # asked once: what the model then writes is judged as any value
+                dropped = asked_field_verdicts(draft.output, request.json_schema, request.prompt)
+            verdicts += dropped
     return verdicts
