@@ -60,3 +60,8 @@ class Envelope(BaseModel):
 
 class ClassifiedRequest(Envelope):
     classification: Classification
+    call: str | None = Field(
+        default=None,
+        description="The offered call to draft, where the critic read the request as asking for it after a draft "
+        "made another: the generator decodes against the schema's menu narrowed to this call. None: the whole schema.",
+    )

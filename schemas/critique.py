@@ -15,6 +15,11 @@ class Verdict(BaseModel):
     severity: Literal["error", "warning"] = "error"
     message: str = Field(description="Feedback the refiner can act on.")
     code: str | None = Field(default=None, description="The failing JSON Schema keyword, 'rule' or 'grounding'.")
+    expected: str | None = Field(
+        default=None,
+        description="What the check reads the request as asking for instead, where it knows: the offered call "
+        "a menu check prefers (the cascade drafts that call next).",
+    )
 
 
 class Critique(Draft):

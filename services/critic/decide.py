@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from schemas import Classification, ClassifiedRequest, Critique, Draft, Result, ResultStatus, Verdict
+from services.documents.menus import menu
 from services.documents.no_model_repairs import deterministic_repairs
 from services.inference.budget import MIN_NEW_TOKENS, remaining_tokens
 
@@ -10,7 +11,7 @@ from services.inference.budget import MIN_NEW_TOKENS, remaining_tokens
 @dataclass(frozen=True)
 class Escalation:
     """Cascade policy: a draft the verifier doubts, or one still failing at the round cap, is generated
-    again one tier up, at most `max_escalations` times."""
+    again one tier up, at most `max_escalations` times (toward the call a menu check expects, if any)."""
 
     ladder: tuple[str, ...]  # tiers, smallest first
     max_escalations: int = 2
@@ -44,9 +45,17 @@ def refine_estimate(draft: Draft, failing: list[Verdict]) -> int:
     return _prompt_tokens(draft, ("generator", "refiner")) + MIN_NEW_TOKENS if needing_a_model else 0
 
 
+def expected_call(draft: Draft, failing: list[Verdict]) -> str | None:
+    """The offered call a menu check read the request as asking for, when a draft made another."""
+    offered = menu(draft.request.json_schema)
+    return next((v.expected for v in failing if v.expected in offered), None)
+
+
 def _escalated(draft: Draft, tier: str, failing: list[Verdict]) -> ClassifiedRequest:
     why = "; ".join(sorted({v.kind for v in failing}))
-    classification = Classification(complexity=1.0, reason=f"escalated from {draft.tier} ({why})")
+    call = expected_call(draft, failing)
+    toward = f", toward {call}" if call else ""
+    classification = Classification(complexity=1.0, reason=f"escalated from {draft.tier} ({why}{toward})")
     return ClassifiedRequest(
         request=draft.request,
         tier=tier,
@@ -54,7 +63,19 @@ def _escalated(draft: Draft, tier: str, failing: list[Verdict]) -> ClassifiedReq
         received_at_ms=draft.received_at_ms,
         escalations=draft.escalations + 1,
         classification=classification,
+        call=call,
     )
+
+
+def _next_draft_tier(draft: Draft, failing: list[Verdict], escalation: Escalation | None) -> str | None:
+    """The tier above; at the top (or a pinned tier), the same tier once more when a menu check knows the
+    call the request asks for: drafted against that call alone, it is a new draft, judged as any."""
+    if escalation is None:
+        return None
+    above = escalation.next_tier(draft)
+    if above is None and expected_call(draft, failing) and draft.escalations < escalation.max_escalations:
+        return draft.tier
+    return above
 
 
 def decide(draft: Draft, verdicts: list[Verdict], max_rounds: int, escalation: Escalation | None = None) -> Decision:
@@ -67,7 +88,7 @@ def decide(draft: Draft, verdicts: list[Verdict], max_rounds: int, escalation: E
     left = remaining_tokens(draft.request, draft.ledger)
     doubted = any(v.kind == "semantic" for v in failing)
     if doubted or draft.round >= max_rounds:  # refining cannot help: a larger tier may
-        above = escalation.next_tier(draft) if escalation is not None else None
+        above = _next_draft_tier(draft, failing, escalation)
         if above is None:
             return Decision(result=result(ResultStatus.rejected))
         needed = _prompt_tokens(draft, ("generator",)) + MIN_NEW_TOKENS

@@ -14,19 +14,8 @@ from typing import Any
 from schemas import Verdict
 from services.critic.known_words import KnownWords
 from services.critic.request_choices import Choice, RequestReading, contradicted_verdict, name_words
+from services.documents.menus import menu
 from services.documents.segments import join
-
-
-def menu(schema: dict[str, Any]) -> list[str]:
-    """The names a schema offers one of: its `anyOf`/`oneOf` branches, each an object of one property."""
-    names = []
-    for combinator in ("anyOf", "oneOf"):
-        for branch in schema.get(combinator) or []:
-            properties = branch.get("properties") if isinstance(branch, dict) else None
-            if not isinstance(properties, dict) or len(properties) != 1:
-                return []
-            names += list(properties)
-    return names if len(names) > 1 else []
 
 
 def _share_named(name: str, ask: KnownWords) -> float:
@@ -42,7 +31,7 @@ def contradicted_call(output: Any, schema: dict[str, Any], request: RequestReadi
     [called] = output
     mine = _share_named(called, request.ask)
     named = [name for name in offered if name != called and _share_named(name, request.ask) == 1.0 > mine]
-    return [Choice(join("", called), called, f"the request names the call {named[0]!r}")] if named else []
+    return [Choice(join("", called), called, f"the request names the call {named[0]!r}", named[0])] if named else []
 
 
 def menu_choice_verdicts(output: Any, schema: dict[str, Any], request: RequestReading) -> list[Verdict]:

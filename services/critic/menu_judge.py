@@ -20,8 +20,8 @@ from typing import Any
 
 from schemas import Verdict
 from services.critic.encoder import SentenceEncoder
-from services.critic.menu_choice import menu
 from services.critic.request_choices import Choice, ask_and_rest, contradicted_verdict, name_words
+from services.documents.menus import menu
 from services.documents.segments import join
 
 MENU_LINE = re.compile(r"^\s*[-*]\s*`?([\w.\-]+)`?\s*:\s*(.+?)\s*$", re.MULTILINE)
@@ -72,7 +72,7 @@ class MenuJudge:
         if scores[best] - scores[called] <= self.margin:
             return []
         why = f"the request reads as {best!r} (cosine {scores[best]:.2f} vs {scores[called]:.2f})"
-        return [Choice(join("", called), called, why)]
+        return [Choice(join("", called), called, why, best)]
 
     def verdicts(self, output: Any, schema: dict[str, Any], prompt: str) -> list[Verdict]:
         """A `semantic` verdict (code `contradicted`: a tier up) for a call another function fits better."""

@@ -105,6 +105,7 @@ class Choice:
     pointer: str
     value: Any
     why: str
+    instead: str | None = None  # the call the request names instead, where a menu check knows it
 
 
 def ask_and_rest(prompt: str) -> tuple[str, str]:
@@ -231,5 +232,9 @@ def request_choice_verdicts(
 
 def contradicted_verdict(choice: Choice) -> Verdict:
     return Verdict(
-        pointer=choice.pointer, kind="semantic", code="contradicted", message=f"{choice.value!r}: {choice.why}"
+        pointer=choice.pointer,
+        kind="semantic",
+        code="contradicted",
+        message=f"{choice.value!r}: {choice.why}",
+        expected=choice.instead,
     )

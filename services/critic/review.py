@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from schemas import Draft, LedgerEntry, Verdict
 from services.critic.decide import Decision, Escalation, decide
 from services.critic.grounding import GroundingChecker
-from services.critic.menu_choice import menu
 from services.critic.menu_judge import MenuJudge
 from services.critic.validators import check_draft
 from services.critic.verifier import ConfidenceVerifier
+from services.documents.menus import menu
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,9 @@
 """Generator: a whole first draft, constrained to the request's schema, within the budget."""
 
+from typing import Any
+
 from schemas import ClassifiedRequest, Draft, Result, ResultStatus, Verdict
+from services.documents.menus import narrowed_to_call
 from services.inference.budget import BudgetExceeded
 from services.inference.calls import constrained_call
 from services.inference.engines.base import Engine, SchemaCompileError
@@ -11,16 +14,23 @@ from services.inference.tiers import Tier
 REQUEST_FAILURES = (SchemaCompileError, ValueError)
 
 
+def drafting_schema(message: ClassifiedRequest) -> dict[str, Any]:
+    """The request's schema, or its menu narrowed to the call the critic read the request as asking for."""
+    schema = message.request.json_schema
+    return (narrowed_to_call(schema, message.call) if message.call else None) or schema
+
+
 def generate_draft(message: ClassifiedRequest, engine: Engine, tier: Tier) -> Draft:
     """Raises BudgetExceeded when the budget cannot cover the call, SchemaCompileError for unsupported schemas."""
     request = message.request
+    schema = drafting_schema(message)
     call = constrained_call(
         engine=engine,
         tier=tier,
         request=request,
         ledger=message.ledger,
-        messages=generation_messages(request.prompt, request.json_schema, request.context, tier.prompt),
-        json_schema=request.json_schema,
+        messages=generation_messages(request.prompt, schema, request.context, tier.prompt),
+        json_schema=schema,
         stage="generator",
         round_=0,
         prompt_version=tier.prompt.version,

@@ -1,8 +1,9 @@
 """The call a draft makes from a menu of functions, against the call the request names (kinds of wrong
 picks the tiers made on BFCL, rewritten)."""
 
-from services.critic.menu_choice import contradicted_call, menu
+from services.critic.menu_choice import contradicted_call
 from services.critic.request_choices import RequestReading
+from services.documents.menus import menu
 
 
 def offering(*names: str) -> dict:

@@ -1,0 +1,28 @@
+"""A schema that is a menu of calls: `anyOf`/`oneOf` branches, each an object of one property (a function
+call, `{"<name>": {<arguments>}}`), and the same schema narrowed to one of its calls."""
+
+from typing import Any
+
+COMBINATORS = ("anyOf", "oneOf")
+DEFINITIONS = ("$defs", "definitions")
+
+
+def menu(schema: dict[str, Any]) -> list[str]:
+    """The names a schema offers one of (none unless it is a menu of two or more)."""
+    names = []
+    for combinator in COMBINATORS:
+        for branch in schema.get(combinator) or []:
+            properties = branch.get("properties") if isinstance(branch, dict) else None
+            if not isinstance(properties, dict) or len(properties) != 1:
+                return []
+            names += list(properties)
+    return names if len(names) > 1 else []
+
+
+def narrowed_to_call(schema: dict[str, Any], name: str) -> dict[str, Any] | None:
+    """The menu with only the branch that calls `name` (its definitions kept), None if it offers no such
+    call: a draft decoded against it can only make that call, and is still valid against the whole menu."""
+    if name not in menu(schema):
+        return None
+    branch = next(b for c in COMBINATORS for b in schema.get(c) or [] if name in b["properties"])
+    return {**{k: v for k, v in schema.items() if k in DEFINITIONS}, "anyOf": [branch]}
