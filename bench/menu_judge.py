@@ -106,6 +106,10 @@ def main() -> None:
             "right_function_flagged": share([c["gap"] > m for c in right]),
             "passing_wrong_function_flagged": share([c["gap"] > m for c in wrong if c["passes_other_checks"]]),
             "precision": share([c["wrong_function"] for c in flagged]),
+            # what a redraft toward the judge's favourite would call: the expected function?
+            "favourite_is_expected": share(
+                [max(scores[c["task"]], key=scores[c["task"]].get) == truth[c["task"]] for c in flagged]
+            ),
         }
 
     result = {

@@ -13,7 +13,7 @@ from typing import Any
 from schemas import Verdict
 from services.critic.described_values import described_quotes
 from services.critic.request_choices import filled_fields
-from services.documents.percent_values import percent_meant
+from services.documents.written_forms import described_form
 
 FORMAT_WORDS = re.compile(r"formatted as|in the format|format of|kind of format|in the form of", re.IGNORECASE)
 CODE = re.compile(r"[A-Z]{2}")
@@ -34,14 +34,14 @@ def described_examples(field: dict[str, Any]) -> list[str]:
 
 def described_format_verdicts(output: Any, schema: dict[str, Any], *texts: str | None) -> list[Verdict]:
     """`format` verdicts for strings shaped like none of their description's examples (code `described`:
-    the refiner rewrites the value) and for a stated percentage written as a fraction where the
-    description asks for a percentage (code `percentage`: repaired without a model)."""
+    the refiner rewrites the value) and for values the description asks for in a form that follows from
+    the value alone (code `restate`: a percentage, a date order; repaired without a model)."""
     verdicts = []
     for field in filled_fields(output, schema):
-        percent = percent_meant(field.schema, field.value, *texts)
-        if percent is not None:
-            message = f"{field.value!r} is the fraction: the field's description asks for the percentage, {percent!r}"
-            verdicts.append(Verdict(pointer=field.pointer, kind="format", code="percentage", message=message))
+        restated = described_form(field.schema, field.value, *texts)
+        if restated is not None:
+            message = f"the field's description asks for {restated!r}, not {field.value!r}"
+            verdicts.append(Verdict(pointer=field.pointer, kind="format", code="restate", message=message))
         examples = described_examples(field.schema) if isinstance(field.value, str) else []
         if examples and all(_shape(field.value) != _shape(example) for example in examples):
             message = f"{field.value!r} is not written like {examples[-1]!r}, as the field's description asks"

@@ -5,9 +5,9 @@ from typing import Any
 
 from schemas import Critique, GenerationRequest, Verdict
 from services.documents.context_values import settle_from_context
-from services.documents.percent_values import percent_meant
 from services.documents.repairs import MISSING, compute_from_rules, drop_extra_properties, drop_items, drop_ungrounded
 from services.documents.segments import get, patch, subschema
+from services.documents.written_forms import described_form
 
 
 def deterministic_repairs(critique: Critique) -> tuple[Any, list[Verdict]]:
@@ -23,7 +23,7 @@ def deterministic_repairs(critique: Critique) -> tuple[Any, list[Verdict]]:
             continue
         if verdict.kind == "consistency" and compute_from_rules(output, critique.request, verdict.pointer):
             continue
-        if verdict.code == "percentage" and _restate_percent(output, critique.request, verdict.pointer):
+        if verdict.code == "restate" and _restate(output, critique.request, verdict.pointer):
             continue
         if verdict.kind == "grounding" and get(output, verdict.pointer, MISSING) is MISSING:
             continue  # already gone with an omitted parent
@@ -36,11 +36,12 @@ def deterministic_repairs(critique: Critique) -> tuple[Any, list[Verdict]]:
     return output, remaining
 
 
-def _restate_percent(output: Any, request: GenerationRequest, pointer: str) -> bool:
-    """A stated percentage written as its fraction, where the field wants the percentage: write it out."""
-    field = subschema(request.json_schema, pointer)
-    percent = percent_meant(field, get(output, pointer), request.prompt, request.context)
-    if percent is None:
+def _restate(output: Any, request: GenerationRequest, pointer: str) -> bool:
+    """A value in another form than its description asks for (documents/written_forms.py): write it so."""
+    restated = described_form(
+        subschema(request.json_schema, pointer), get(output, pointer), request.prompt, request.context
+    )
+    if restated is None:
         return False
-    patch(output, pointer, percent)
+    patch(output, pointer, restated)
     return True

@@ -54,7 +54,7 @@ RATE = {
 def test_a_stated_percentage_written_as_a_fraction_where_a_percentage_is_asked_for_is_repaired() -> None:
     said = "Compound interest on $10000 at 5% a year, with a 2% fee."
     [verdict] = described_format_verdicts({"principal": 10000, "annual_rate": 0.05, "fee": 0.02}, RATE, said)
-    assert (verdict.pointer, verdict.kind, verdict.code) == ("/annual_rate", "format", "percentage")
+    assert (verdict.pointer, verdict.kind, verdict.code) == ("/annual_rate", "format", "restate")
     assert described_format_verdicts({"principal": 10000, "annual_rate": 5, "fee": 0.02}, RATE, said) == []
     assert described_format_verdicts({"annual_rate": 0.05}, RATE, "at 0.05% a year") == []  # as stated
     request = GenerationRequest.model_validate(make_request(prompt=said, schema=RATE))
@@ -62,3 +62,17 @@ def test_a_stated_percentage_written_as_a_fraction_where_a_percentage_is_asked_f
         request=request, tier="large", received_at_ms=0, output={"annual_rate": 0.05}, verdicts=[verdict]
     )
     assert deterministic_repairs(critique) == ({"annual_rate": 5.0}, [])
+
+
+def test_an_iso_date_where_the_description_names_another_order_is_rewritten_in_that_order() -> None:
+    schema = {"type": "object", "properties": {"date": {"type": "string", "description": "The day (month-day-year)."}}}
+    [verdict] = described_format_verdicts({"date": "2022-08-16"}, schema, "Air quality in London 2022/08/16?")
+    assert (verdict.pointer, verdict.code) == ("/date", "restate") and "'08-16-2022'" in verdict.message
+    assert described_format_verdicts({"date": "08-16-2022"}, schema) == []
+    either = {"type": "object", "properties": {"date": {"type": "string", "description": "YYYY-MM-DD or MM/DD/YYYY"}}}
+    assert described_format_verdicts({"date": "2022-08-16"}, either) == []  # two orders named: either will do
+    request = GenerationRequest.model_validate(make_request(prompt="London on 2022/08/16", schema=schema))
+    critique = Critique(
+        request=request, tier="large", received_at_ms=0, output={"date": "2022-08-16"}, verdicts=[verdict]
+    )
+    assert deterministic_repairs(critique) == ({"date": "08-16-2022"}, [])

@@ -1,0 +1,66 @@
+"""A value in another form than its field's description asks for, where the asked form follows from the
+value alone, so the fix needs no model:
+- a percentage written as its fraction: "an annual rate of 5%" is 5 for "The interest rate for a year as
+  a percentage" (the tiers write 0.05, a finance habit; both are stated numbers, so no support check sees
+  it);
+- an ISO date where the description names one other order: "2022-08-16" is "08-16-2022" for "The date
+  (month-day-year)" (the decoder writes dates ISO; the callee parses the order it documents)."""
+
+import re
+from typing import Any
+
+from services.documents.evidence import percentages
+
+PERCENT_FIELD = re.compile(r"\b(?:as an?|in|expressed as an?)\s+percent(?:age)?\b(?!\s+or\b)", re.IGNORECASE)
+_PART = r"(month|day|year|mm|dd|yyyy)"
+DATE_ORDER = re.compile(rf"\b{_PART}([-/.])({_PART[1:-1]})\2({_PART[1:-1]})\b", re.IGNORECASE)
+ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+PART = {"mm": "m", "month": "m", "dd": "d", "day": "d", "yyyy": "y", "year": "y"}
+
+
+def _kinds(field: dict[str, Any]) -> set[Any]:
+    kinds = field.get("type")
+    return set(kinds) if isinstance(kinds, list) else {kinds}
+
+
+def percent_meant(field: dict[str, Any], value: Any, *texts: str | None) -> float | int | None:
+    """The percentage the request's texts (prompt, context) state that a field wanting one holds as a
+    fraction (0.05 for "5%"), else None."""
+    description = field.get("description")
+    if isinstance(value, bool) or not isinstance(value, int | float) or "enum" in field:
+        return None
+    if not {"number", "integer"} & _kinds(field) or not isinstance(description, str):
+        return None
+    if not PERCENT_FIELD.search(description):
+        return None
+    stated = {p for text in texts if text for p in percentages(text)}
+    if any(abs(value - p) < 1e-9 for p in stated):
+        return None
+    meant = [p for p in stated if abs(value * 100 - p) < 1e-6 * max(1.0, p)]
+    if not meant:
+        return None
+    return int(meant[0]) if field.get("type") == "integer" and meant[0].is_integer() else meant[0]
+
+
+def date_in_described_order(field: dict[str, Any], value: Any) -> str | None:
+    """An ISO date rewritten in the one order its description names (None: no such order, or already so)."""
+    description = field.get("description")
+    if not isinstance(value, str) or not isinstance(description, str) or "enum" in field:
+        return None
+    orders = {
+        (PART[a.lower()], sep, PART[b.lower()], PART[c.lower()]) for a, sep, b, c in DATE_ORDER.findall(description)
+    }
+    iso = ISO_DATE.fullmatch(value)
+    if len(orders) != 1 or iso is None:
+        return None
+    [(first, sep, second, third)] = orders
+    if {first, second, third} != {"y", "m", "d"} or (first, sep, second, third) == ("y", "-", "m", "d"):
+        return None
+    parts = dict(zip("ymd", iso.groups(), strict=True))
+    return sep.join(parts[p] for p in (first, second, third))
+
+
+def described_form(field: dict[str, Any], value: Any, *texts: str | None) -> Any | None:
+    """The value in the form its field's description asks for, when that differs (None: nothing to do)."""
+    percent = percent_meant(field, value, *texts)
+    return percent if percent is not None else date_in_described_order(field, value)
