@@ -62,8 +62,10 @@ class StageEdge:
     explain: Callable[[Exception], str] = unexpected  # the reason an expected failure is reported with
 
     def dedupe_key(self, message: Envelope) -> str:
-        """One key per request, tier and round: an escalated request is new work for its new tier."""
-        return f"{message.request.id}:{self.service.name}:{message.tier}:{getattr(message, 'round', 0)}"
+        """One key per request, tier, escalation and round: an escalated request is new work for its new tier,
+        and a redraft toward the expected call on the same tier is new work too."""
+        escalated = f"e{message.escalations}:" if message.escalations else ""
+        return f"{message.request.id}:{self.service.name}:{message.tier}:{escalated}{getattr(message, 'round', 0)}"
 
     async def handle(self, record: Inbound, work: Work) -> None:
         service = self.service

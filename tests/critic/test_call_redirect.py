@@ -67,3 +67,16 @@ def test_the_pipeline_redrafts_the_wrong_call_on_the_top_tier_and_charges_both_d
     assert result.tier == "large" and result.escalations == 1
     assert [e.model for e in result.ledger.entries if e.stage == "generator"] == ["l", "l"]
     assert large.calls[1][1] == {"anyOf": [branch("send_message")]}  # the second draft could only make that call
+
+
+def test_a_redraft_on_the_same_tier_is_new_work_for_the_generators_dedupe() -> None:
+    from types import SimpleNamespace
+
+    from schemas import ClassifiedRequest
+    from services.runtime.handler import StageEdge
+
+    edge = StageEdge(SimpleNamespace(name="generator"), ClassifiedRequest)
+    first = decide(*wrong_call("medium"), 2, LADDER).escalate.model_copy(update={"tier": "large", "escalations": 0})
+    redraft = decide(*wrong_call("large"), 2, LADDER).escalate
+    assert redraft.tier == first.tier == "large"
+    assert edge.dedupe_key(redraft) != edge.dedupe_key(first)  # else the redraft is skipped as a redelivery
