@@ -19,23 +19,20 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from schemas import Verdict
+from schemas import GenerationRequest, Verdict
 from services.critic.encoder import SentenceEncoder
 from services.critic.request_choices import Choice, ask_and_rest, contradicted_verdict, name_words
-from services.documents.menus import menu
+from services.documents.menus import call_branch, menu
 from services.documents.segments import join
 
 MENU_LINE = re.compile(r"^\s*[-*]\s*`?([\w.\-]+)`?\s*:\s*(.+?)\s*$", re.MULTILINE)
 
 
 def _branch_description(schema: dict[str, Any], name: str) -> str | None:
-    for combinator in ("anyOf", "oneOf"):
-        for branch in schema.get(combinator) or []:
-            arguments = (branch.get("properties") or {}).get(name)
-            if arguments is not None:
-                described = branch.get("description") or (arguments or {}).get("description")
-                return described if isinstance(described, str) and described.strip() else None
-    return None
+    branch = call_branch(schema, name) or {}
+    arguments = (branch.get("properties") or {}).get(name)
+    described = branch.get("description") or (arguments.get("description") if isinstance(arguments, dict) else None)
+    return described if isinstance(described, str) and described.strip() else None
 
 
 def offered_functions(schema: dict[str, Any], prompt: str) -> dict[str, str] | None:
@@ -59,6 +56,13 @@ class MenuJudge:
         """Cosine of the ask to each function."""
         vectors = self.encoder.encode([ask, *(function_text(n, d) for n, d in functions.items())])
         return dict(zip(functions, (vectors[1:] @ vectors[0]).tolist(), strict=True))
+
+    def judges(self, request: GenerationRequest) -> bool:
+        """Whether it reads this request: a menu with every function described, and no context (with one
+        the grounding checks judge) nor a creative ask."""
+        if request.context or request.creative:
+            return False
+        return offered_functions(request.json_schema, request.prompt) is not None
 
     def doubted_call(self, output: Any, schema: dict[str, Any], prompt: str) -> list[Choice]:
         """The call the draft makes, when another offered function fits the ask better by > margin."""

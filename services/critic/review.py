@@ -10,7 +10,6 @@ from services.critic.grounding import GroundingChecker
 from services.critic.menu_judge import MenuJudge
 from services.critic.validators import check_draft
 from services.critic.verifier import ConfidenceVerifier
-from services.documents.menus import menu
 
 
 @dataclass(frozen=True)
@@ -31,7 +30,7 @@ def review(
     started = time.perf_counter()
     verdicts = check_draft(draft, grounding, menu_judge)
     checks = ["validators"]
-    if (draft.request.context and grounding) or (menu_judge and menu(draft.request.json_schema)):
+    if (draft.request.context and grounding) or (menu_judge and menu_judge.judges(draft.request)):
         checks.append("all-MiniLM-L6-v2-int8")
     if verifier is not None and verifier.judges(draft):
         verdicts += verifier.check(draft)  # the drafting model's own log-probabilities: no tokens spent

@@ -3,14 +3,14 @@ call, `{"<name>": {<arguments>}}`), and the same schema narrowed to one of its c
 
 from typing import Any
 
-COMBINATORS = ("anyOf", "oneOf")
+ALTERNATIVES = ("anyOf", "oneOf")  # a menu offers one of its branches (allOf would ask for all)
 DEFINITIONS = ("$defs", "definitions")
 
 
 def menu(schema: dict[str, Any]) -> list[str]:
     """The names a schema offers one of (none unless it is a menu of two or more)."""
     names = []
-    for combinator in COMBINATORS:
+    for combinator in ALTERNATIVES:
         for branch in schema.get(combinator) or []:
             properties = branch.get("properties") if isinstance(branch, dict) else None
             if not isinstance(properties, dict) or len(properties) != 1:
@@ -19,10 +19,17 @@ def menu(schema: dict[str, Any]) -> list[str]:
     return names if len(names) > 1 else []
 
 
+def call_branch(schema: dict[str, Any], name: str) -> dict[str, Any] | None:
+    """The menu's branch that calls `name` (None: the schema is no menu, or offers no such call)."""
+    if name not in menu(schema):
+        return None
+    return next(b for c in ALTERNATIVES for b in schema.get(c) or [] if name in b["properties"])
+
+
 def narrowed_to_call(schema: dict[str, Any], name: str) -> dict[str, Any] | None:
     """The menu with only the branch that calls `name` (its definitions kept), None if it offers no such
     call: a draft decoded against it can only make that call, and is still valid against the whole menu."""
-    if name not in menu(schema):
+    branch = call_branch(schema, name)
+    if branch is None:
         return None
-    branch = next(b for c in COMBINATORS for b in schema.get(c) or [] if name in b["properties"])
     return {**{k: v for k, v in schema.items() if k in DEFINITIONS}, "anyOf": [branch]}

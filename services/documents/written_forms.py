@@ -12,8 +12,8 @@ from typing import Any
 from services.documents.evidence import percentages
 
 PERCENT_FIELD = re.compile(r"\b(?:as an?|in|expressed as an?)\s+percent(?:age)?\b(?!\s+or\b)", re.IGNORECASE)
-_PART = r"(month|day|year|mm|dd|yyyy)"
-DATE_ORDER = re.compile(rf"\b{_PART}([-/.])({_PART[1:-1]})\2({_PART[1:-1]})\b", re.IGNORECASE)
+DATE_PART = r"(month|day|year|mm|dd|yyyy)"
+DATE_ORDER = re.compile(rf"\b{DATE_PART}([-/.]){DATE_PART}\2{DATE_PART}\b", re.IGNORECASE)  # "month-day-year"
 ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 PART = {"mm": "m", "month": "m", "dd": "d", "day": "d", "yyyy": "y", "year": "y"}
 

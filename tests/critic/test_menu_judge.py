@@ -78,3 +78,10 @@ def test_the_critic_judges_a_menu_call_with_the_encoder_and_says_so_on_the_ledge
 
 def test_the_judge_is_a_setting_that_switches_off() -> None:
     assert load_menu_judge(None) is None
+
+
+def test_the_judge_reads_only_a_described_menu_without_a_context(judge: MenuJudge) -> None:
+    request = GenerationRequest.model_validate(make_request(prompt=PROMPT, schema=SCHEMA))
+    assert judge.judges(request)
+    assert not judge.judges(request.model_copy(update={"context": "Dana Kim reviewed three pull requests."}))
+    assert not judge.judges(request.model_copy(update={"prompt": "Who reviews Go code?"}))  # no descriptions
