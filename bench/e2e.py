@@ -2,12 +2,14 @@
 and the four services with the default ladder, router, verifier and cascade.
 
 The tasks come from past the calibration set (`--offset`, default 300: calibration used the first 100
-simple_python and 40 live_multiple tasks), half simple_python, half live_multiple. Writes
+simple_python and 40 live_multiple tasks), half simple_python, half live_multiple (`--live-offset` and
+`--live-n` draw the live ones elsewhere). Each row keeps the producing tier's confidence. Writes
 bench/results/e2e.json: accuracy, acceptance and false accepts, tiers and escalations, tokens, per-request
 latency, time per stage (from the ledgers), and the rest (queueing and Kafka hops) = latency − stage time.
 A warm-up request first, so group joins are excluded.
 
-    .venv/bin/python -m bench.e2e [--n 20] [--offset 300] [--out bench/results/e2e.json] [--timeout 1800]
+    .venv/bin/python -m bench.e2e [--n 20] [--offset 300] [--live-offset N] [--live-n N] [--out bench/results/e2e.json]
+        [--timeout 1800]
 """
 
 import argparse
@@ -36,12 +38,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=20)
     parser.add_argument("--offset", type=int, default=300)
+    parser.add_argument("--live-offset", type=int, help="where the live_multiple tasks start (default: --offset)")
+    parser.add_argument("--live-n", type=int, help="how many live_multiple tasks (default: half of --n)")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--timeout", type=float, default=1800, help="seconds to wait for the batch's Results")
     args = parser.parse_args()
     half = args.n // 2
     simple = bfcl_requests(limit=args.offset + half + 1)[args.offset :]
-    live = bfcl_requests(limit=args.offset + args.n - half, category="live_multiple")[args.offset :]
+    live_offset = args.offset if args.live_offset is None else args.live_offset
+    live_n = args.n - half if args.live_n is None else args.live_n
+    live = bfcl_requests(limit=live_offset + live_n, category="live_multiple")[live_offset:]
     warmup, requests = simple[0], simple[1:] + live
     with Stack(Path(".refinery/bench")) as stack:
         stack.start()
@@ -71,13 +77,14 @@ def main() -> None:
                 "queue_and_transport_ms": round((result.latency_ms or 0) - sum(stages.values()), 1),
                 "verdicts": verdict_codes(result.verdicts),
                 "output": result.output,
+                "confidence": result.confidence.model_dump() if result.confidence else None,
             }
         )
     stage_names = ("classifier", "generator", "critic", "refiner")
     report = {
         "machine": f"{platform.machine()}, {len(__import__('os').sched_getaffinity(0))} cores, CPU only",
         "models": "default ladder: SmolLM2-135M, Qwen2.5-Coder 0.5B and 1.5B (llama.cpp, 1 thread per model worker)",
-        "tasks": f"unseen: BFCL simple_python and live_multiple from index {args.offset}",
+        "tasks": f"unseen: BFCL simple_python from index {args.offset}, live_multiple from {live_offset}",
         "requests": len(rows),
         "wall_s": round(wall, 2),
         "throughput_req_s": round(len(rows) / wall, 3),

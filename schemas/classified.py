@@ -10,6 +10,7 @@ from schemas.request import GenerationRequest
 
 if TYPE_CHECKING:  # result.py imports critique.py, which imports the Draft built on this module
     from schemas.critique import Verdict
+    from schemas.draft import Confidence
     from schemas.result import Result, ResultStatus
 
 
@@ -39,6 +40,7 @@ class Envelope(BaseModel):
         rounds: int = 0,
         verdicts: "list[Verdict] | None" = None,
         error: str | None = None,
+        confidence: "Confidence | None" = None,
     ) -> "Result":
         """The request's final Result as this message stands (every stage builds terminal Results here)."""
         from schemas.result import Result
@@ -52,6 +54,7 @@ class Envelope(BaseModel):
             ledger=self.ledger,
             verdicts=verdicts or [],
             error=error,
+            confidence=confidence,
             escalations=self.escalations,
             metadata=self.request.metadata,
             schema_fingerprint=schema_fingerprint(self.request.json_schema),

@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from schemas.critique import Verdict
+from schemas.draft import Confidence
 from schemas.ledger import Ledger
 
 
@@ -26,6 +27,10 @@ class Result(BaseModel):
     ledger: Ledger = Field(default_factory=Ledger)
     verdicts: list[Verdict] = Field(default_factory=list, description="Failing verdicts, for rejected results.")
     error: str | None = Field(default=None, description="Reason, set only when status is error.")
+    confidence: Confidence | None = Field(
+        default=None,
+        description="The producing tier's confidence in its own draft (the verifier's signal): how sure an answer was.",
+    )
     trace_id: str | None = None
     latency_ms: float | None = Field(default=None, description="From the classifier's receipt to this Result.")
     metadata: dict[str, Any] = Field(default_factory=dict)

@@ -80,7 +80,13 @@ def _next_draft_tier(draft: Draft, failing: list[Verdict], escalation: Escalatio
 
 def decide(draft: Draft, verdicts: list[Verdict], max_rounds: int, escalation: Escalation | None = None) -> Decision:
     def result(status: ResultStatus, extra: list[Verdict] | None = None) -> Result:
-        return draft.result(status, output=draft.output, rounds=draft.round, verdicts=[*verdicts, *(extra or [])])
+        return draft.result(
+            status,
+            output=draft.output,
+            rounds=draft.round,
+            verdicts=[*verdicts, *(extra or [])],
+            confidence=draft.confidence,
+        )
 
     failing = [v for v in verdicts if v.severity == "error"]
     if not failing:

@@ -38,6 +38,15 @@ def test_an_unsure_draft_is_a_semantic_verdict_and_a_sure_one_passes() -> None:
     assert VERIFIER.check(draft(least=-9, round_=1)) == []  # refinement patches are checked deterministically
 
 
+def test_the_result_says_how_sure_the_producing_tier_was() -> None:
+    sure = draft(tier="medium", least=-0.2)
+    result = decide(sure, VERIFIER.check(sure), 2, LADDER).result
+    assert result.status == ResultStatus.accepted and result.confidence == sure.confidence
+    unsure = draft(tier="large", least=-2.5)
+    rejected = decide(unsure, ConfidenceVerifier({"large": -1.0}).check(unsure), 2, LADDER).result
+    assert rejected.status == ResultStatus.rejected and rejected.confidence.min_logprob == -2.5
+
+
 def test_the_check_costs_no_tokens_and_says_so_on_the_ledger() -> None:
     checked = review(draft(least=-2.5), None, 2, VERIFIER, LADDER)
     entry = checked.draft.ledger.entries[-1]
