@@ -9,7 +9,9 @@ snake_case name or a URL) the output nowhere carries, and a free-text field the 
 empty, null or at its default ("on the provided data my_data" answered with `"data": null`; an
 identifier counts as carried or described only as itself, not by its words); or a
 number written in digits the output does not carry, and a number field left absent or at its default
-("2 tickets", `number_of_tickets` left at 1; not a spelled one: "died after two days" is prose). A
+("2 tickets", `number_of_tickets` left at 1; not a spelled one: "died after two days" is prose). And a
+date for a day the request never states while the day its ask states is missing ("2023.10.2" answered
+with "2023-10-20"), whatever else the draft fills: a misread day (`replaced_days`). A
 classification that names a city but has no field for it is not flagged. Measured on the 420 calibration
 drafts (bench/results/ladder.json): wrong drafts flagged, no right one."""
 
@@ -127,6 +129,28 @@ def _omitted_days(ask: str, output: Any) -> list[str]:
     return [f"{month:02d}-{day:02d}" for month, day in sorted(stated_days(ask) - carried)]
 
 
+def _pointed_texts(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
+    """(pointer, text) of every string leaf of a JSON document."""
+    if isinstance(node, dict | list):
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in items:
+            yield from _pointed_texts(value, join(pointer, key))
+    elif isinstance(node, str):
+        yield pointer, node
+
+
+def replaced_days(output: Any, prompt: str) -> list[tuple[str, str]]:
+    """(pointer, value) of dates the output writes for a day the request never states, while a day the ask
+    states is nowhere in the output ("2023.10.2" answered with "2023-10-20"): a misread date, not a
+    default, whatever else the draft fills."""
+    said = stated_days(prompt)
+    dated = [(pointer, text, value_days(text)) for pointer, text in _pointed_texts(output)]
+    carried = {day for _, _, days in dated for day in days}
+    if not stated_days(ask_and_rest(prompt)[0]) - carried:
+        return []
+    return [(pointer, text) for pointer, text, days in dated if days and not days & said]
+
+
 def _numbers_in(node: Any) -> set[float]:
     return {n for text in _texts(node) for n in stated_numbers(text)}
 
@@ -168,13 +192,22 @@ def request_coverage_verdicts(output: Any, schema: dict[str, Any], prompt: str) 
     """One `semantic` verdict (code `omitted`) for a draft that drops what the request states: refining the
     draft's own fields cannot bring it back (the wrong function, a default chosen over a stated value), so
     the request climbs a tier, or is rejected at the top (critic/decide.py)."""
+    verdicts = [
+        Verdict(
+            pointer=pointer,
+            kind="semantic",
+            code="omitted",
+            message=f"{value!r} is a day the request does not state, and the day it states is not in the output",
+        )
+        for pointer, value in replaced_days(output, prompt)
+    ]
     omission = find_omission(output, schema, prompt)
     if not omission.values:
-        return []
+        return verdicts
     unfilled = omission.unfilled
     where = unfilled[0] if len(unfilled) == 1 else ""
     message = (
         f"the request states {', '.join(map(repr, omission.values[:3]))} but the output does not carry it, "
         f"leaving {', '.join(unfilled[:3])} unfilled: likely the wrong call or a default over a stated value"
     )
-    return [Verdict(pointer=where, kind="semantic", code="omitted", message=message)]
+    return [*verdicts, Verdict(pointer=where, kind="semantic", code="omitted", message=message)]

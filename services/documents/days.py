@@ -39,7 +39,7 @@ def stated_dates(context: str) -> list[str]:
 
 DAY_THEN_MONTH = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?(?:\s+of)?\s+([A-Za-z]{3,12})\b")
 MONTH_THEN_DAY = re.compile(r"\b([A-Za-z]{3,12})\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b")
-NUMERIC_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%m-%d-%Y", "%Y/%m/%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y")
+NUMERIC_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%m-%d-%Y", "%Y/%m/%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y.%m.%d")
 Day = tuple[int, int]  # (month, day)
 
 

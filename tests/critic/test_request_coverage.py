@@ -2,7 +2,13 @@
 the large tier on BFCL, rewritten)."""
 
 from schemas import Draft, GenerationRequest
-from services.critic.request_coverage import free_number, omitted_values, stated_values, unfilled_fields
+from services.critic.request_coverage import (
+    free_number,
+    omitted_values,
+    replaced_days,
+    stated_values,
+    unfilled_fields,
+)
 from services.critic.validators import check_draft
 from tests.conftest import make_request
 
@@ -158,6 +164,20 @@ def test_a_day_the_ask_states_that_the_output_leaves_out_is_omitted() -> None:
     assert omitted_values({"movie": "Eternal Warriors", "time": "19:00"}, schema, prompt) == ["04-15"]
     dated = {"movie": "Eternal Warriors", "show_date": "April 15th", "time": "19:00"}
     assert omitted_values(dated, schema, prompt) == []
+
+
+def test_a_date_written_for_a_day_never_stated_while_the_stated_one_is_missing_is_a_misread() -> None:
+    schema = {"type": "object", "properties": {"city": {"type": "string"}, "date": {"type": "string"}}}
+    prompt = "Find a theater event next Monday 2023.10.2 in Chicago, IL?\nCall the one function that does this."
+    misread = {"city": "Chicago, IL", "date": "2023-10-20"}
+    assert replaced_days(misread, prompt) == [("/date", "2023-10-20")]
+    request = GenerationRequest.model_validate(make_request(prompt=prompt, schema=schema))
+    [verdict] = [v for v in check_draft(Draft(request=request, tier="large", received_at_ms=0, output=misread))]
+    assert (verdict.kind, verdict.code, verdict.pointer) == ("semantic", "omitted", "/date")
+    assert replaced_days({"city": "Chicago, IL", "date": "2023-10-02"}, prompt) == []
+    assert replaced_days({"city": "Chicago, IL", "date": "02.10.2023"}, prompt) == []  # another form, same day
+    tomorrow = "Book a table for tomorrow, 7 pm."  # no day stated: a computed date is not a misread
+    assert replaced_days({"date": "2024-03-05"}, tomorrow) == []
 
 
 def test_a_snake_case_name_left_out_for_a_null_is_omitted() -> None:

@@ -16,6 +16,7 @@ def test_the_days_a_date_value_can_mean() -> None:
     assert value_days("15-10-2023") == {(10, 15)}
     assert value_days("2023-04-04T10:00:00Z") == {(4, 4)}
     assert value_days("04/05/2023") == {(4, 5), (5, 4)}
+    assert value_days("2023.10.2") == {(10, 2)}  # year first, with dots
     assert value_days("next week") == set()
 
 
