@@ -13,11 +13,11 @@ from typing import Any
 
 import orjson
 
-from schemas import Critique, Draft, GenerationRequest, ResultStatus, Verdict
+from schemas import Draft, GenerationRequest, ResultStatus, Verdict
+from services.critic.free_repairs import free_repairs
 from services.critic.menu_judge import MenuJudge
 from services.critic.validators import check_draft
 from services.documents.bfcl import read_jsonl, task_correct
-from services.documents.no_model_repairs import deterministic_repairs
 from services.pipeline import Pipeline
 
 
@@ -53,21 +53,6 @@ def run_task(request: GenerationRequest, pipeline: Pipeline, tier: str) -> dict[
     }
     # with the repairs a round makes for free, as a re-judged record
     return rejudge(outcome, request, pipeline.menu_judge)
-
-
-def free_repairs(
-    draft: Draft, failing: list[Verdict], menu_judge: MenuJudge | None = None
-) -> tuple[Any, list[Verdict]]:
-    """The output and its failing verdicts once the refiner has made the repairs that need no model (it
-    leaves out what the request did not ask for or state, drops looping items): a round that costs no
-    token, so still the tier's own outcome. A semantic doubt climbs a tier instead, and a draft those
-    repairs do not settle stays as it was."""
-    if not failing or any(v.kind == "semantic" for v in failing):
-        return draft.output, failing
-    repaired, remaining = deterministic_repairs(Critique(**dict(draft), verdicts=failing))
-    repaired_draft = draft.model_copy(update={"output": repaired})
-    after = [v for v in check_draft(repaired_draft, menu_judge=menu_judge) if v.severity == "error"]
-    return (repaired, []) if not remaining and not after else (draft.output, failing)
 
 
 def rejudge(record: dict[str, Any], request: GenerationRequest, menu_judge: MenuJudge | None = None) -> dict[str, Any]:

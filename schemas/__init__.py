@@ -2,8 +2,9 @@
 
 from schemas.classified import Classification, ClassifiedRequest
 from schemas.codec import decode, encode
+from schemas.confidence import Confidence, SecondOpinion
 from schemas.critique import Critique, Verdict
-from schemas.draft import Confidence, Draft
+from schemas.draft import Draft
 from schemas.error import DUPLICATE_ID, ErrorRecord
 from schemas.ledger import Ledger, LedgerEntry
 from schemas.request import Budget, GenerationRequest
@@ -23,6 +24,7 @@ __all__ = [
     "LedgerEntry",
     "Result",
     "ResultStatus",
+    "SecondOpinion",
     "Verdict",
     "decode",
     "encode",

@@ -4,13 +4,13 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
+from schemas.confidence import Confidence, SecondOpinion
 from schemas.fingerprint import schema_fingerprint
 from schemas.ledger import Ledger
 from schemas.request import GenerationRequest
 
 if TYPE_CHECKING:  # result.py imports critique.py, which imports the Draft built on this module
     from schemas.critique import Verdict
-    from schemas.draft import Confidence
     from schemas.result import Result, ResultStatus
 
 
@@ -31,6 +31,11 @@ class Envelope(BaseModel):
     ledger: Ledger = Field(default_factory=Ledger)
     received_at_ms: int = Field(description="Epoch ms when the classifier took the request.")
     escalations: int = Field(default=0, description="Times the request moved up a tier after a failed draft.")
+    second_opinion_of: SecondOpinion | None = Field(
+        default=None,
+        description="A candidate output awaiting a second opinion: this message drafts the request again on the "
+        "same tier under a reordered schema, and the critic accepts the candidate only if both drafts agree.",
+    )
 
     def result(
         self,
@@ -40,7 +45,7 @@ class Envelope(BaseModel):
         rounds: int = 0,
         verdicts: "list[Verdict] | None" = None,
         error: str | None = None,
-        confidence: "Confidence | None" = None,
+        confidence: Confidence | None = None,
     ) -> "Result":
         """The request's final Result as this message stands (every stage builds terminal Results here)."""
         from schemas.result import Result

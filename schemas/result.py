@@ -5,8 +5,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from schemas.confidence import Confidence
 from schemas.critique import Verdict
-from schemas.draft import Confidence
 from schemas.ledger import Ledger
 
 

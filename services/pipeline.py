@@ -13,6 +13,7 @@ from services.critic.decide import Escalation
 from services.critic.grounding import GroundingChecker
 from services.critic.menu_judge import MenuJudge
 from services.critic.review import review
+from services.critic.second_opinion import SecondOpinionPolicy
 from services.critic.verifier import ConfidenceVerifier
 from services.generator.drafting import REQUEST_FAILURES, failure_reason, first_draft
 from services.inference.engines import EnginePool
@@ -40,6 +41,7 @@ class Pipeline:
     verifier: ConfidenceVerifier | None = None
     escalation: Escalation | None = None
     menu_judge: MenuJudge | None = None
+    second_opinion: SecondOpinionPolicy | None = None
 
     def classify(self, request: GenerationRequest, received_at_ms: int = 0) -> ClassifiedRequest:
         if self.router is not None:
@@ -62,7 +64,15 @@ class Pipeline:
             return Run(outcome)
         first, draft, first_verdicts = outcome, outcome, None
         while True:
-            checked = review(draft, self.grounding, self.max_rounds, self.verifier, self.escalation, self.menu_judge)
+            checked = review(
+                draft,
+                self.grounding,
+                self.max_rounds,
+                self.verifier,
+                self.escalation,
+                self.menu_judge,
+                self.second_opinion,
+            )
             first_verdicts = checked.verdicts if first_verdicts is None else first_verdicts
             decision = checked.decision
             if decision.result is not None:

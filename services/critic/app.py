@@ -12,6 +12,7 @@ from services.critic.encoder import SentenceEncoder
 from services.critic.grounding import GroundingChecker
 from services.critic.menu_judge import MenuJudge, load_menu_judge
 from services.critic.review import Review, review
+from services.critic.second_opinion import SecondOpinionPolicy
 from services.critic.verifier import ConfidenceVerifier
 from services.inference.budget import remaining_tokens
 from services.inference.tiers import load_tiers
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None, grounding: GroundingChecker | N
     edge = StageEdge(service, Draft)
     tiers = load_tiers(settings.tiers_file)
     verifier = ConfidenceVerifier.for_tiers(tiers)
+    second_opinion = SecondOpinionPolicy.for_tiers(tiers)
     escalation = Escalation(tuple(tiers), settings.max_escalations) if settings.escalation else None
     loaded: dict[str, GroundingChecker | None] = {"grounding": grounding}
     judges: dict[str, MenuJudge] = {}
@@ -59,7 +61,14 @@ def create_app(settings: Settings | None = None, grounding: GroundingChecker | N
     async def check(draft: Draft) -> Outcome:
         # In a thread, so the per-record time limit holds and one slow review does not hold the loop.
         checked = await asyncio.to_thread(
-            review, draft, loaded["grounding"], settings.max_rounds, verifier, escalation, judges.get("menu")
+            review,
+            draft,
+            loaded["grounding"],
+            settings.max_rounds,
+            verifier,
+            escalation,
+            judges.get("menu"),
+            second_opinion,
         )
         _observe(checked)
         decision = checked.decision

@@ -33,7 +33,7 @@ class Decision:
     escalate: ClassifiedRequest | None = None  # or: generate again on a larger tier
 
 
-def _prompt_tokens(draft: Draft, stages: tuple[str, ...]) -> int:
+def prompt_tokens(draft: Draft, stages: tuple[str, ...]) -> int:
     sizes = [e.input_tokens for e in draft.ledger.entries if e.stage in stages]
     return min(sizes) if sizes else 0
 
@@ -42,7 +42,7 @@ def refine_estimate(draft: Draft, failing: list[Verdict]) -> int:
     """Tokens the cheapest useful refinement round needs: none when the repairs that need no model settle
     every failure (an unasked value left out), else one segment call at the draft's prompt size."""
     _, needing_a_model = deterministic_repairs(Critique(**dict(draft), verdicts=failing))
-    return _prompt_tokens(draft, ("generator", "refiner")) + MIN_NEW_TOKENS if needing_a_model else 0
+    return prompt_tokens(draft, ("generator", "refiner")) + MIN_NEW_TOKENS if needing_a_model else 0
 
 
 def expected_call(draft: Draft, failing: list[Verdict]) -> str | None:
@@ -97,7 +97,7 @@ def decide(draft: Draft, verdicts: list[Verdict], max_rounds: int, escalation: E
         above = _next_draft_tier(draft, failing, escalation)
         if above is None:
             return Decision(result=result(ResultStatus.rejected))
-        needed = _prompt_tokens(draft, ("generator",)) + MIN_NEW_TOKENS
+        needed = prompt_tokens(draft, ("generator",)) + MIN_NEW_TOKENS
         if left < needed:
             note = Verdict(
                 pointer="", kind="budget", message=f"{left} tokens left; escalating to {above} needs ~{needed}"

@@ -4,6 +4,7 @@ from typing import Any
 
 from schemas import ClassifiedRequest, Draft, Result, ResultStatus, Verdict
 from services.documents.menus import narrowed_to_call
+from services.documents.reordered import reordered_prompt, reordered_schema
 from services.inference.budget import BudgetExceeded
 from services.inference.calls import constrained_call
 from services.inference.engines.base import Engine, SchemaCompileError
@@ -15,9 +16,16 @@ REQUEST_FAILURES = (SchemaCompileError, ValueError)
 
 
 def drafting_schema(message: ClassifiedRequest) -> dict[str, Any]:
-    """The request's schema, or its menu narrowed to the call the critic read the request as asking for."""
+    """The request's schema, or its menu narrowed to the call the critic read the request as asking for;
+    reordered for a second opinion."""
     schema = message.request.json_schema
-    return (narrowed_to_call(schema, message.call) if message.call else None) or schema
+    schema = (narrowed_to_call(schema, message.call) if message.call else None) or schema
+    return reordered_schema(schema) if message.second_opinion_of else schema
+
+
+def drafting_prompt(message: ClassifiedRequest) -> str:
+    prompt = message.request.prompt
+    return reordered_prompt(prompt) if message.second_opinion_of else prompt
 
 
 def generate_draft(message: ClassifiedRequest, engine: Engine, tier: Tier) -> Draft:
@@ -29,7 +37,7 @@ def generate_draft(message: ClassifiedRequest, engine: Engine, tier: Tier) -> Dr
         tier=tier,
         request=request,
         ledger=message.ledger,
-        messages=generation_messages(request.prompt, schema, request.context, tier.prompt),
+        messages=generation_messages(drafting_prompt(message), schema, request.context, tier.prompt),
         json_schema=schema,
         stage="generator",
         round_=0,
@@ -47,6 +55,7 @@ def generate_draft(message: ClassifiedRequest, engine: Engine, tier: Tier) -> Dr
         truncated=call.truncated,
         confidence=call.confidence,
         escalations=message.escalations,
+        second_opinion_of=message.second_opinion_of,
     )
 
 

@@ -66,6 +66,12 @@ class Tier(BaseModel):
         description="The critic doubts this tier's draft when its least confident pick's log P is below this "
         "(calibrated by bench/ladder.py); None: not verified.",
     )
+    second_opinion_below: float | None = Field(
+        default=None,
+        description="A draft of this tier about to be accepted whose least confident pick's log P is below this "
+        "is drafted again with the schema reordered, and accepted only if both agree (bench/second_opinion.py); "
+        "None: never.",
+    )
     prompt: GenerationPrompt = Field(
         default=HANDWRITTEN,
         description="The generation prompt: prompts/<name>.json beside the tiers file (refinery compile) "

@@ -63,9 +63,11 @@ class StageEdge:
 
     def dedupe_key(self, message: Envelope) -> str:
         """One key per request, tier, escalation and round: an escalated request is new work for its new tier,
-        and a redraft toward the expected call on the same tier is new work too."""
+        and a redraft toward the expected call, or for a second opinion, on the same tier is new work too."""
         escalated = f"e{message.escalations}:" if message.escalations else ""
-        return f"{message.request.id}:{self.service.name}:{message.tier}:{escalated}{getattr(message, 'round', 0)}"
+        second = "s:" if message.second_opinion_of else ""
+        where = f"{message.tier}:{escalated}{second}{getattr(message, 'round', 0)}"
+        return f"{message.request.id}:{self.service.name}:{where}"
 
     async def handle(self, record: Inbound, work: Work) -> None:
         service = self.service

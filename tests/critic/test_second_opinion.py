@@ -1,0 +1,111 @@
+"""The second opinion: a fairly sure draft drafted again with the schema reordered, accepted only if both
+drafts agree (kinds of large-tier drafts seen on BFCL, rewritten)."""
+
+from schemas import Confidence, Draft, GenerationRequest, Ledger, LedgerEntry, ResultStatus, SecondOpinion
+from services.critic.decide import Escalation
+from services.critic.review import review
+from services.critic.second_opinion import SecondOpinionPolicy
+from services.documents.reordered import reordered_prompt, reordered_schema
+from services.generator.drafting import drafting_schema
+from services.pipeline import Pipeline
+from tests.conftest import make_request
+from tests.stub_engine import StubEngine, stub_pool
+
+SCHEMA = {
+    "type": "object",
+    "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
+    "required": ["city", "days"],
+}
+PROMPT = "Plan a trip: 3 days in Lisbon. Give the city and the number of days."
+POLICY = SecondOpinionPolicy({"large": -0.1})
+LADDER = Escalation(("small", "medium", "large"))
+
+
+def draft(least: float = -0.3, tier: str = "large", budget: int = 2000, **request) -> Draft:
+    asked = GenerationRequest.model_validate(
+        make_request(prompt=PROMPT, schema=SCHEMA, budget={"max_tokens": budget}, **request)
+    )
+    ledger = Ledger().add(LedgerEntry(stage="generator", model=tier, input_tokens=100, output_tokens=8))
+    return Draft(
+        request=asked,
+        tier=tier,
+        ledger=ledger,
+        received_at_ms=1,
+        output={"city": "Lisbon", "days": 3},
+        confidence=Confidence(min_logprob=least, mean_logprob=least / 2, choices=4),
+    )
+
+
+def test_the_rewrite_reverses_properties_branches_and_menu_lines_and_keeps_everything_else() -> None:
+    menu = {"anyOf": [{"properties": {"a": {}}}, {"properties": {"b": {}, "c": {"description": "x"}}}]}
+    assert reordered_schema(menu) == {
+        "anyOf": [{"properties": {"c": {"description": "x"}, "b": {}}}, {"properties": {"a": {}}}]
+    }
+    assert list(reordered_schema(SCHEMA)["properties"]) == ["days", "city"]
+    prompt = "Book it\nFunctions:\n- book: Books.\n- find: Finds.\nThanks"
+    assert reordered_prompt(prompt) == "Book it\nFunctions:\n- find: Finds.\n- book: Books.\nThanks"
+
+
+def test_only_a_fairly_sure_draft_about_to_be_accepted_gets_one() -> None:
+    assert POLICY.wants(draft(-0.3)) and not POLICY.wants(draft(-0.05))  # sure enough
+    assert not POLICY.wants(draft(-0.3, tier="medium"))  # a tier that does not ask
+    assert not POLICY.wants(draft(-0.3, context="Lisbon, 3 days."))  # grounding judges those
+    candidate = SecondOpinion(output={"city": "Lisbon", "days": 3})
+    assert not POLICY.wants(draft(-0.3).model_copy(update={"second_opinion_of": candidate}))  # never twice
+
+
+def test_the_second_draft_is_asked_on_the_same_tier_under_the_reordered_schema() -> None:
+    checked = review(draft(-0.3), None, 2, escalation=LADDER, second_opinion=POLICY)
+    again = checked.decision.escalate
+    assert again is not None and again.tier == "large" and again.escalations == 0
+    assert again.second_opinion_of.output == {"city": "Lisbon", "days": 3}
+    assert list(drafting_schema(again)["properties"]) == ["days", "city"]
+    sure = review(draft(-0.05), None, 2, escalation=LADDER, second_opinion=POLICY).decision.result
+    assert sure.status == ResultStatus.accepted
+
+
+def test_a_budget_that_cannot_pay_for_it_accepts_with_a_warning() -> None:
+    result = review(draft(-0.3, budget=150), None, 2, second_opinion=POLICY).decision.result
+    assert result.status == ResultStatus.accepted
+    [note] = result.verdicts
+    assert note.severity == "warning" and note.kind == "budget" and "no second opinion" in note.message
+
+
+def second(output: dict, tier: str = "large") -> Draft:
+    first = draft(-0.3, tier=tier)
+    candidate = SecondOpinion(output=first.output, rounds=0, confidence=first.confidence)
+    ledger = first.ledger.add(LedgerEntry(stage="generator", model=tier, input_tokens=100, output_tokens=8))
+    return first.model_copy(update={"output": output, "ledger": ledger, "second_opinion_of": candidate})
+
+
+def test_agreement_accepts_the_candidate_with_both_drafts_on_the_ledger() -> None:
+    checked = review(second({"days": 3, "city": "Lisbon"}), None, 2, escalation=LADDER, second_opinion=POLICY)
+    result = checked.decision.result
+    assert result.status == ResultStatus.accepted and result.output == {"city": "Lisbon", "days": 3}
+    assert result.confidence.min_logprob == -0.3
+    assert [e.stage for e in result.ledger.entries] == ["generator", "generator", "critic"]
+    assert result.ledger.entries[-1].model == "validators+second-opinion"
+
+
+def test_disagreement_is_a_semantic_doubt_rejected_at_the_top_and_escalated_below_it() -> None:
+    top = review(second({"city": "Lisbon", "days": 4}), None, 2, escalation=LADDER).decision.result
+    assert top.status == ResultStatus.rejected and top.output == {"city": "Lisbon", "days": 3}
+    [verdict] = top.verdicts
+    assert (verdict.kind, verdict.code) == ("semantic", "disagreed") and "'days': 4" in verdict.message
+    below = review(second({"city": "Porto", "days": 3}, tier="medium"), None, 2, escalation=LADDER).decision
+    assert below.escalate is not None and below.escalate.tier == "large" and below.escalate.second_opinion_of is None
+
+
+def test_in_process_a_model_swayed_by_the_order_is_not_accepted() -> None:
+    def by_order(messages, schema):  # answers whichever property the schema lists first
+        first = next(iter(schema["properties"]))
+        return '{"city": "Lisbon", "days": 3}' if first == "city" else '{"city": "Lisbon", "days": 5}'
+
+    swayed = StubEngine(by_order, logprobs=(-0.3,))
+    request = GenerationRequest.model_validate(make_request(prompt=PROMPT, schema=SCHEMA, tier="large"))
+    run = Pipeline(stub_pool(swayed), second_opinion=POLICY).run(request)
+    assert run.result.status == ResultStatus.rejected and run.result.verdicts[-1].code == "disagreed"
+    assert len(swayed.calls) == 2
+    steady = StubEngine('{"city": "Lisbon", "days": 3}', logprobs=(-0.3,))
+    assert Pipeline(stub_pool(steady), second_opinion=POLICY).run(request).result.status == ResultStatus.accepted
+    assert len(steady.calls) == 2
