@@ -1,0 +1,56 @@
+"""The second opinion over the real broker with a real model: a medium-tier draft (Qwen2.5-Coder-0.5B)
+about to be accepted is drafted again with the schema reordered, and the Result comes only after both
+drafts were compared, every token of both on its ledger; a budget that cannot pay for the second draft
+accepts with a warning. The medium tier is made to ask for every draft with a choice (below 0) and the
+request is pinned to it, so the path is deterministic; what the band should be is bench/second_opinion.py's."""
+
+import asyncio
+
+import orjson
+import pytest
+
+from refinery.client import run_batch
+from refinery.devstack.stack import Stack
+from schemas import ResultStatus
+from services.settings import Settings
+
+pytestmark = pytest.mark.broker
+
+SCHEMA = {
+    "type": "object",
+    "properties": {"city": {"type": "string", "maxLength": 30}, "days": {"type": "integer"}},
+    "required": ["city", "days"],
+}
+PROMPT = "Plan a trip: 3 days in Lisbon. Give the city and the number of days."
+MEDIUM = "Qwen2.5-Coder-0.5B-Instruct-Q4_K_M"
+
+
+@pytest.fixture(scope="module")
+def asking_stack(tmp_path_factory: pytest.TempPathFactory):
+    workdir = tmp_path_factory.mktemp("second-opinion")
+    lines = Settings().tiers_file.read_text().splitlines(keepends=True)
+    tiers = "".join(line for line in lines if not line.startswith(("verify_min_logprob", "second_opinion_below")))
+    medium = tiers.index('name = "medium"')
+    tiers = tiers[:medium] + "second_opinion_below = 0.0\n" + tiers[medium:]
+    (workdir / "tiers.toml").write_text(tiers)
+    with Stack(workdir, env={"REFINERY_TIERS_FILE": str(workdir / "tiers.toml")}) as running:
+        running.start()
+        yield running
+
+
+def test_an_answer_is_accepted_only_after_a_second_draft_agrees(asking_stack: Stack) -> None:
+    settings = Settings(bootstrap_servers=asking_stack.bootstrap)
+    roomy = {"id": "second", "prompt": PROMPT, "schema": SCHEMA, "budget": {"max_tokens": 2000}, "tier": "medium"}
+    tight = {**roomy, "id": "one-only", "budget": {"max_tokens": 200}}  # one draft fits, a second does not
+    asked, poor = asyncio.run(run_batch([orjson.dumps(r) for r in (roomy, tight)], settings, 300))
+
+    assert [e.model for e in asked.ledger.entries if e.stage == "generator"] == [MEDIUM, MEDIUM]
+    assert asked.ledger.entries[-1].model.endswith("+second-opinion")
+    if asked.status == ResultStatus.accepted:  # the model answered the same in both orders
+        assert asked.output["days"] == 3 and asked.output["city"].startswith("Lisbo") and asked.verdicts == []
+    else:  # a forced tier has nowhere to climb: a disagreement is an honest rejection
+        assert asked.status == ResultStatus.rejected and asked.verdicts[-1].code == "disagreed"
+
+    assert poor.status == ResultStatus.accepted and poor.ledger.tokens <= 200
+    assert [e.stage for e in poor.ledger.entries].count("generator") == 1
+    assert "no second opinion" in poor.verdicts[-1].message and poor.verdicts[-1].severity == "warning"
