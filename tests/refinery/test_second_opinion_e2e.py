@@ -13,15 +13,10 @@ from refinery.client import run_batch
 from refinery.devstack.stack import Stack
 from schemas import ResultStatus
 from services.settings import Settings
+from tests.refinery.test_escalation_e2e import PROMPT, SCHEMA  # the same trip request
 
 pytestmark = pytest.mark.broker
 
-SCHEMA = {
-    "type": "object",
-    "properties": {"city": {"type": "string", "maxLength": 30}, "days": {"type": "integer"}},
-    "required": ["city", "days"],
-}
-PROMPT = "Plan a trip: 3 days in Lisbon. Give the city and the number of days."
 MEDIUM = "Qwen2.5-Coder-0.5B-Instruct-Q4_K_M"
 
 
