@@ -64,11 +64,13 @@ def test_the_second_draft_is_asked_on_the_same_tier_under_the_reordered_schema()
     assert sure.status == ResultStatus.accepted
 
 
-def test_a_budget_that_cannot_pay_for_it_accepts_with_a_warning() -> None:
+def test_a_budget_that_cannot_pay_for_it_ends_unverified_with_the_draft_kept() -> None:
     result = review(draft(-0.3, budget=150), None, 2, second_opinion=POLICY).decision.result
-    assert result.status == ResultStatus.accepted
+    assert result.status == ResultStatus.budget_exhausted and result.output == {"city": "Lisbon", "days": 3}
     [note] = result.verdicts
-    assert note.severity == "warning" and note.kind == "budget" and "no second opinion" in note.message
+    assert note.severity == "error" and note.kind == "budget" and note.message.startswith("unverified: least log P -0.30")
+    sure = review(draft(-0.05, budget=150), None, 2, second_opinion=POLICY).decision.result
+    assert sure.status == ResultStatus.accepted and sure.verdicts == []
 
 
 def second(output: dict, tier: str = "large") -> Draft:
