@@ -68,7 +68,8 @@ def test_a_budget_that_cannot_pay_for_it_ends_unverified_with_the_draft_kept() -
     result = review(draft(-0.3, budget=150), None, 2, second_opinion=POLICY).decision.result
     assert result.status == ResultStatus.budget_exhausted and result.output == {"city": "Lisbon", "days": 3}
     [note] = result.verdicts
-    assert note.severity == "error" and note.kind == "budget" and note.message.startswith("unverified: least log P -0.30")
+    assert note.severity == "error" and note.kind == "budget"
+    assert note.message.startswith("unverified: least log P -0.30")
     sure = review(draft(-0.05, budget=150), None, 2, second_opinion=POLICY).decision.result
     assert sure.status == ResultStatus.accepted and sure.verdicts == []
 
