@@ -151,12 +151,23 @@ def test_held_out_split_is_stable_and_about_thirty_percent() -> None:
 def test_a_request_too_long_for_the_picked_tier_goes_to_one_whose_window_holds_it() -> None:
     model = RouterModel(Settings().router_model, list(load_tiers(Settings().tiers_file)))
     long_prompt = "Summarise this. " + "word " * 3000  # ~5 000 tokens by the router's estimate
-    request = GenerationRequest.model_validate(make_request(prompt=long_prompt))
+    request = GenerationRequest.model_validate(make_request(prompt=long_prompt, budget={"max_tokens": 20_000}))
     cheapest = Router(model, cost_weight=100.0, room={"small": 1664, "medium": 3712, "large": 8000})
     [(tier, classification)] = cheapest.route([request])
     assert tier == "large" and "context window cannot hold it" in classification.reason
     [(tier, _)] = Router(model, cost_weight=100.0).route([request])  # no windows known: the cheapest
     assert tier == "small"
+
+
+def test_a_budget_that_pays_for_one_draft_only_starts_it_on_the_top_tier() -> None:
+    model = RouterModel(Settings().router_model, list(load_tiers(Settings().tiers_file)))
+    cheapest = Router(model, cost_weight=100.0)  # would pick small for everything
+    menu = "Call one of these functions. " + "lookup_record: finds a record by its key. " * 40  # ~1 750 chars
+    roomy, tight = (make_request(prompt=menu, budget={"max_tokens": n}) for n in (2_000, 700))
+    capped = make_request(prompt=menu, budget={"max_tokens": 700, "max_cost": 1.0})
+    routes = cheapest.route([GenerationRequest.model_validate(r) for r in (roomy, tight, capped)])
+    assert [tier for tier, _ in routes] == ["small", "large", "small"]
+    assert "the budget pays for one draft, not a climb → large" in routes[1][1].reason
 
 
 def test_an_adapter_request_goes_to_a_tier_carrying_it_and_an_unknown_adapter_is_rejected() -> None:
