@@ -44,6 +44,13 @@ class GenerationRequest(BaseModel):
     rules: list[str] = Field(default_factory=list, description="Cross-field rules the critic checks.")
     metadata: dict[str, Any] = Field(default_factory=dict, description="Passed through to the Result.")
 
+    @property
+    def answered_by_request(self) -> bool:
+        """Whether the request alone settles the right answer: no context to ground it in (grounding judges
+        those) and not creative (many answers are right). The checks that read the request, the model's
+        confidence, the menu judge and the second opinion judge only such requests."""
+        return not self.context and not self.creative
+
     @field_validator("prompt")
     @classmethod
     def _prompt_not_blank(cls, value: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from schemas import Verdict
 from schemas.rules import MissingPath, Rule, compile_rule
 from services.documents.evidence import as_stated, times_stated
-from services.documents.segments import join, subschema
+from services.documents.segments import join, nodes, subschema
 
 
 def _reads_any(paths: Any, pointers: set[str]) -> str | None:
@@ -63,14 +63,8 @@ def derived_pointers(rules: list[str]) -> set[str]:
     return {compile_rule(r).blame for r in rules if compile_rule(r).blame}
 
 
-def _arrays(output: Any, pointer: str = "") -> Iterator[tuple[str, list[Any]]]:
-    if isinstance(output, dict):
-        for key, value in output.items():
-            yield from _arrays(value, join(pointer, key))
-    elif isinstance(output, list):
-        yield pointer, output
-        for index, value in enumerate(output):
-            yield from _arrays(value, join(pointer, index))
+def _arrays(output: Any) -> Iterator[tuple[str, list[Any]]]:
+    return ((pointer, node) for pointer, node in nodes(output) if isinstance(node, list))
 
 
 def repeated_items(output: Any, schema: dict[str, Any], source: str, strings_only: bool = False) -> list[Verdict]:

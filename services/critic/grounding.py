@@ -28,26 +28,23 @@ from services.documents.evidence import (
     stated_numbers,
     times_stated,
 )
-from services.documents.segments import field_name, join, subschema
+from services.documents.segments import field_name, nodes, subschema
 
 
 def context_numbers(context: str) -> set[float]:
     return stated_numbers(context)
 
 
-def claims(output: Any, schema: dict[str, Any], pointer: str = "") -> Iterator[tuple[str, Any]]:
-    """(pointer, value) of every leaf that states a fact."""
-    if isinstance(output, dict):
-        for key, value in output.items():
-            yield from claims(value, schema, join(pointer, key))
-    elif isinstance(output, list):
-        for index, value in enumerate(output):
-            yield from claims(value, schema, join(pointer, index))
-    elif isinstance(output, str | int | float) and not isinstance(output, bool):
+def claims(output: Any, schema: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    """(pointer, value) of every leaf that states a fact: not a choice from an enum or const, not a
+    one-character string."""
+    for pointer, value in nodes(output):
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            continue
         sub = subschema(schema, pointer)
-        if "enum" in sub or "const" in sub or (isinstance(output, str) and len(output.strip()) < 2):
-            return
-        yield pointer, output
+        if "enum" in sub or "const" in sub or (isinstance(value, str) and len(value.strip()) < 2):
+            continue
+        yield pointer, value
 
 
 def same_number(a: float, b: float) -> bool:

@@ -60,9 +60,7 @@ class MenuJudge:
     def judges(self, request: GenerationRequest) -> bool:
         """Whether it reads this request: a menu with every function described, and no context (with one
         the grounding checks judge) nor a creative ask."""
-        if request.context or request.creative:
-            return False
-        return offered_functions(request.json_schema, request.prompt) is not None
+        return request.answered_by_request and offered_functions(request.json_schema, request.prompt) is not None
 
     def doubted_call(self, output: Any, schema: dict[str, Any], prompt: str) -> list[Choice]:
         """The call the draft makes, when another offered function fits the ask better by > margin."""

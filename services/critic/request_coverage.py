@@ -27,7 +27,7 @@ from services.critic.request_choices import ask_and_rest
 from services.critic.request_support import STOPWORDS, words_supported
 from services.documents.days import MONTHS, stated_days, value_days
 from services.documents.evidence import normalise, percentages, stated_names, stated_numbers, written_numbers
-from services.documents.segments import join, object_schema
+from services.documents.segments import join, nodes, object_schema
 
 # Every repetition is bounded, so a hostile prompt (512 KiB of "a.a.a.") costs linear time, not quadratic.
 QUOTED = re.compile(r"(?<!\w)'([^'\n]{1,80})'(?!\w)|\"([^\"\n]{1,80})\"")
@@ -129,22 +129,12 @@ def _omitted_days(ask: str, output: Any) -> list[str]:
     return [f"{month:02d}-{day:02d}" for month, day in sorted(stated_days(ask) - carried)]
 
 
-def _pointed_texts(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
-    """(pointer, text) of every string leaf of a JSON document."""
-    if isinstance(node, dict | list):
-        items = node.items() if isinstance(node, dict) else enumerate(node)
-        for key, value in items:
-            yield from _pointed_texts(value, join(pointer, key))
-    elif isinstance(node, str):
-        yield pointer, node
-
-
 def replaced_days(output: Any, prompt: str) -> list[tuple[str, str]]:
     """(pointer, value) of dates the output writes for a day the request never states, while a day the ask
     states is nowhere in the output ("2023.10.2" answered with "2023-10-20"): a misread date, not a
     default, whatever else the draft fills."""
     said = stated_days(prompt)
-    dated = [(pointer, text, value_days(text)) for pointer, text in _pointed_texts(output)]
+    dated = [(pointer, text, value_days(text)) for pointer, text in nodes(output) if isinstance(text, str)]
     carried = {day for _, _, days in dated for day in days}
     if not stated_days(ask_and_rest(prompt)[0]) - carried:
         return []

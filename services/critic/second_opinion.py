@@ -32,15 +32,14 @@ class SecondOpinionPolicy:
 
     def wants(self, draft: Draft) -> bool:
         """A draft about to be accepted whose model was only fairly sure of it, on a tier that asks, for a
-        request without a context (grounding judges those) that is not creative (many answers are right)."""
-        request, confidence = draft.request, draft.confidence
+        request whose answer the request alone settles (`answered_by_request`)."""
+        confidence = draft.confidence
         return (
             draft.second_opinion_of is None
             and draft.tier in self.below
             and confidence is not None
             and confidence.min_logprob < self.below[draft.tier]
-            and not request.context
-            and not request.creative
+            and draft.request.answered_by_request
         )
 
     def ask(self, draft: Draft, accepted: Decision) -> Decision:

@@ -88,7 +88,7 @@ def check_draft(
             draft.output, request.json_schema, request.context, derived_pointers(request.rules)
         )
         verdicts += [v for v in grounded if v.pointer not in failing]
-    elif not request.context and not request.creative:
+    elif request.answered_by_request:
         derived = derived_pointers(request.rules)
         failing = _failing(verdicts)
         supported = request_support_verdicts(draft.output, request.json_schema, request.prompt, derived)

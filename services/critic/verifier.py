@@ -25,8 +25,7 @@ class ConfidenceVerifier:
         deterministically, and with a context the grounding checks judge what the output claims (the
         thresholds were calibrated on requests without one), and never a creative request (many answers are
         right: the model's doubt among them is no sign of a wrong one)."""
-        request = draft.request
-        return draft.tier in self.min_logprob and draft.round == 0 and not request.context and not request.creative
+        return draft.tier in self.min_logprob and draft.round == 0 and draft.request.answered_by_request
 
     def check(self, draft: Draft) -> list[Verdict]:
         """A `semantic` verdict for a judged draft its model was unsure of (see `judges`)."""

@@ -1,5 +1,6 @@
 """JSON-pointer segments of an output and the sub-schema that governs each one."""
 
+from collections.abc import Iterator
 from typing import Any
 
 import jsonpointer
@@ -13,6 +14,15 @@ def parts(pointer: str) -> list[str]:
 
 def join(parent: str, key: str | int) -> str:
     return f"{parent}/{jsonpointer.escape(str(key))}"
+
+
+def nodes(document: Any, pointer: str = "") -> Iterator[tuple[str, Any]]:
+    """(pointer, node) of every node of a JSON document, containers before what they hold."""
+    yield pointer, document
+    if isinstance(document, dict | list):
+        items = document.items() if isinstance(document, dict) else enumerate(document)
+        for key, value in items:
+            yield from nodes(value, join(pointer, key))
 
 
 def _resolve_ref(root: dict[str, Any], node: dict[str, Any], depth: int = 0) -> dict[str, Any]:

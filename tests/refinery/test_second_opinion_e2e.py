@@ -15,6 +15,7 @@ from refinery.devstack.stack import Stack
 from schemas import ResultStatus
 from services.settings import Settings
 from tests.refinery.test_escalation_e2e import PROMPT, SCHEMA  # the same trip request
+from tests.refinery.tier_settings import tiers_file
 
 pytestmark = pytest.mark.broker
 
@@ -24,12 +25,9 @@ MEDIUM = "Qwen2.5-Coder-0.5B-Instruct-Q4_K_M"
 @pytest.fixture(scope="module")
 def asking_stack(tmp_path_factory: pytest.TempPathFactory):
     workdir = tmp_path_factory.mktemp("second-opinion")
-    lines = Settings().tiers_file.read_text().splitlines(keepends=True)
-    tiers = "".join(line for line in lines if not line.startswith(("verify_min_logprob", "second_opinion_below")))
-    medium = tiers.index('name = "medium"')
-    tiers = tiers[:medium] + "second_opinion_below = 0.0\n" + tiers[medium:]
-    (workdir / "tiers.toml").write_text(tiers)
-    with Stack(workdir, env={"REFINERY_TIERS_FILE": str(workdir / "tiers.toml")}) as running:
+    # every medium draft with a choice asks for a second opinion; no draft is doubted for its confidence
+    tiers = tiers_file(workdir, {"medium": {"second_opinion_below": 0.0}}, cleared=("verify_min_logprob",))
+    with Stack(workdir, env={"REFINERY_TIERS_FILE": str(tiers)}) as running:
         running.start()
         yield running
 
