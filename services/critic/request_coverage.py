@@ -5,8 +5,8 @@ names a movie's actor ("a drama film that features Dan Bittner") answered with `
 gives a server's nickname 'RSD1' and host answered without either, one that asks to buy tickets for
 "the Brockhampton concert" answered by a search with an empty city: schema-valid, confidently decoded,
 wrong. Both conditions must hold: a stated value (a proper name, a quoted string, an identifier, a
-snake_case name or a URL) the output nowhere carries, and a free-text field the output leaves absent,
-empty, null or at its default ("on the provided data my_data" answered with `"data": null`; an
+snake_case name, a host or file name or a URL) the output nowhere carries, and a free-text field the
+output leaves absent, empty, null or at its default ("on the provided data my_data" answered with `"data": null`; an
 identifier counts as carried or described only as itself, not by its words); or a
 number written in digits the output does not carry, and a number field left absent or at its default
 ("2 tickets", `number_of_tickets` left at 1; not a spelled one: "died after two days" is prose). And a
@@ -37,6 +37,7 @@ IDENTIFIER = re.compile(
     r"|\b(?!\d{1,20}(?:\.\d{1,20})?[A-Za-z]{1,8}\b)(?=\w{0,63}[A-Za-z])(?=\w{0,63}\d)\w{3,64}\b"  # letters with
     # digits; not a number with a unit or an ordinal ("13th", "6cm", "10am")
     r"|\b[A-Za-z][A-Za-z0-9]{0,31}(?:_[A-Za-z0-9]{1,32}){1,8}\b"  # snake_case: a variable or file ("my_data")
+    r"|\b[A-Za-z0-9][\w-]{1,62}(?:\.[a-z][a-z0-9-]{1,62}){1,8}\b"  # a host or file name ("rds.example.org")
 )
 MAX_STATED_VALUES = 64  # the first ones checked: a request naming more is a document, and each costs a scan
 # "Paris, France" is one place: a name qualifying the next is read with it (and carried with it)

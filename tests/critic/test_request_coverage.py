@@ -191,3 +191,15 @@ def test_a_snake_case_name_left_out_for_a_null_is_omitted() -> None:
     assert unfilled_fields({"trees": 100, "data": None}, schema) == ["/data"]
     assert omitted_values({"trees": 100, "data": None}, schema, said) == ["train_set_v2"]
     assert omitted_values({"trees": 100, "data": "train_set_v2"}, schema, said) == []
+
+
+def test_a_host_or_file_name_left_out_for_a_default_is_omitted() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"nickname": {"type": "string"}, "host": {"type": "string", "default": "localhost"}},
+        "required": ["nickname"],
+    }
+    said = "Register the server 'FastQuery' with the host rds.example.org, e.g. for reports in data.csv."
+    assert stated_values(said) == ["FastQuery", "rds.example.org", "data.csv"]
+    assert omitted_values({"nickname": "FastQuery"}, schema, said) == ["rds.example.org", "data.csv"]
+    assert omitted_values({"nickname": "FastQuery", "host": "rds.example.org"}, schema, said) == []
