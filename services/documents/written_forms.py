@@ -3,6 +3,10 @@ value alone, so the fix needs no model:
 - a percentage written as its fraction: "an annual rate of 5%" is 5 for "The interest rate for a year as
   a percentage" (the tiers write 0.05, a finance habit; both are stated numbers, so no support check sees
   it);
+- its mirror, a rate's percentage written whole where the description asks for no percentage: "an annual
+  interest rate of 3%" is 0.03 for "The annual interest rate provided by the bank" (BFCL's convention,
+  and finance code's: of its 17 answers with a stated percentage, the 2 written whole are the fields
+  described "as a percentage"; the tiers mostly write the fraction already);
 - an ISO date where the description names one other order: "2022-08-16" is "08-16-2022" for "The date
   (month-day-year)" (the decoder writes dates ISO; the callee parses the order it documents)."""
 
@@ -11,6 +15,7 @@ from typing import Any
 
 from services.documents.evidence import percentages
 
+RATE_FIELD = re.compile(r"\b(?:rates?|returns?|yields?|growth|interest|discount|inflation)\b", re.IGNORECASE)
 PERCENT_FIELD = re.compile(r"\b(?:as an?|in|expressed as an?)\s+percent(?:age)?\b(?!\s+or\b)", re.IGNORECASE)
 DATE_PART = r"(month|day|year|mm|dd|yyyy)"
 DATE_ORDER = re.compile(rf"\b{DATE_PART}([-/.]){DATE_PART}\2{DATE_PART}\b", re.IGNORECASE)  # "month-day-year"
@@ -42,6 +47,20 @@ def percent_meant(field: dict[str, Any], value: Any, *texts: str | None) -> floa
     return int(meant[0]) if field.get("type") == "integer" and meant[0].is_integer() else meant[0]
 
 
+def fraction_meant(field: dict[str, Any], value: Any, *texts: str | None) -> float | None:
+    """The fraction (0.03) of a percentage the request's texts state ("3%") that a rate field, described
+    without asking for a percentage, holds whole (3), else None."""
+    description = field.get("description")
+    if isinstance(value, bool) or not isinstance(value, int | float) or "enum" in field:
+        return None
+    if "number" not in _kinds(field) or not isinstance(description, str) or not RATE_FIELD.search(description):
+        return None
+    if PERCENT_FIELD.search(description):
+        return None
+    stated = {p for text in texts if text for p in percentages(text)}
+    return value / 100 if any(abs(value - p) < 1e-9 for p in stated) else None
+
+
 def date_in_described_order(field: dict[str, Any], value: Any) -> str | None:
     """An ISO date rewritten in the one order its description names (None: no such order, or already so)."""
     description = field.get("description")
@@ -62,5 +81,7 @@ def date_in_described_order(field: dict[str, Any], value: Any) -> str | None:
 
 def described_form(field: dict[str, Any], value: Any, *texts: str | None) -> Any | None:
     """The value in the form its field's description asks for, when that differs (None: nothing to do)."""
-    percent = percent_meant(field, value, *texts)
-    return percent if percent is not None else date_in_described_order(field, value)
+    for restated in (percent_meant(field, value, *texts), fraction_meant(field, value, *texts)):
+        if restated is not None:
+            return restated
+    return date_in_described_order(field, value)

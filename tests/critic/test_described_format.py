@@ -64,6 +64,26 @@ def test_a_stated_percentage_written_as_a_fraction_where_a_percentage_is_asked_f
     assert deterministic_repairs(critique) == ({"annual_rate": 5.0}, [])
 
 
+def test_a_rates_percentage_written_whole_where_no_percentage_is_asked_for_is_repaired_to_its_fraction() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "annual_interest_rate": {"type": "number", "description": "The annual interest rate provided by the bank."},
+            "volume": {"type": "number", "description": "The speaker volume."},
+        },
+    }
+    said = "The return on $1000 at an annual interest rate of 3% for 1 year, at 40% volume."
+    [verdict] = described_format_verdicts({"annual_interest_rate": 3, "volume": 40}, schema, said)
+    assert (verdict.pointer, verdict.code) == ("/annual_interest_rate", "restate") and "0.03" in verdict.message
+    assert described_format_verdicts({"annual_interest_rate": 0.03}, schema, said) == []
+    assert described_format_verdicts({"annual_rate": 5}, RATE, "at 5% a year") == []  # asked as a percentage
+    request = GenerationRequest.model_validate(make_request(prompt=said, schema=schema))
+    critique = Critique(
+        request=request, tier="large", received_at_ms=0, output={"annual_interest_rate": 3}, verdicts=[verdict]
+    )
+    assert deterministic_repairs(critique) == ({"annual_interest_rate": 0.03}, [])
+
+
 def test_an_iso_date_where_the_description_names_another_order_is_rewritten_in_that_order() -> None:
     schema = {"type": "object", "properties": {"date": {"type": "string", "description": "The day (month-day-year)."}}}
     [verdict] = described_format_verdicts({"date": "2022-08-16"}, schema, "Air quality in London 2022/08/16?")
