@@ -1,7 +1,7 @@
 """Values against the format their field's description spells out (kinds of wrong drafts the tiers wrote
 on BFCL, rewritten)."""
 
-from schemas import Critique, Draft, GenerationRequest
+from schemas import Critique, Draft, GenerationRequest, Verdict
 from services.critic.described_format import described_examples, described_format_verdicts
 from services.critic.validators import check_draft
 from services.documents.no_model_repairs import deterministic_repairs
@@ -51,17 +51,20 @@ RATE = {
 }
 
 
+def repaired(said: str, schema: dict, output: dict, verdict: Verdict) -> tuple:
+    """What the repairs that need no model make of a draft with this verdict."""
+    request = GenerationRequest.model_validate(make_request(prompt=said, schema=schema))
+    critique = Critique(request=request, tier="large", received_at_ms=0, output=output, verdicts=[verdict])
+    return deterministic_repairs(critique)
+
+
 def test_a_stated_percentage_written_as_a_fraction_where_a_percentage_is_asked_for_is_repaired() -> None:
     said = "Compound interest on $10000 at 5% a year, with a 2% fee."
     [verdict] = described_format_verdicts({"principal": 10000, "annual_rate": 0.05, "fee": 0.02}, RATE, said)
     assert (verdict.pointer, verdict.kind, verdict.code) == ("/annual_rate", "format", "restate")
     assert described_format_verdicts({"principal": 10000, "annual_rate": 5, "fee": 0.02}, RATE, said) == []
     assert described_format_verdicts({"annual_rate": 0.05}, RATE, "at 0.05% a year") == []  # as stated
-    request = GenerationRequest.model_validate(make_request(prompt=said, schema=RATE))
-    critique = Critique(
-        request=request, tier="large", received_at_ms=0, output={"annual_rate": 0.05}, verdicts=[verdict]
-    )
-    assert deterministic_repairs(critique) == ({"annual_rate": 5.0}, [])
+    assert repaired(said, RATE, {"annual_rate": 0.05}, verdict) == ({"annual_rate": 5.0}, [])
 
 
 def test_a_rates_percentage_written_whole_where_no_percentage_is_asked_for_is_repaired_to_its_fraction() -> None:
@@ -77,11 +80,7 @@ def test_a_rates_percentage_written_whole_where_no_percentage_is_asked_for_is_re
     assert (verdict.pointer, verdict.code) == ("/annual_interest_rate", "restate") and "0.03" in verdict.message
     assert described_format_verdicts({"annual_interest_rate": 0.03}, schema, said) == []
     assert described_format_verdicts({"annual_rate": 5}, RATE, "at 5% a year") == []  # asked as a percentage
-    request = GenerationRequest.model_validate(make_request(prompt=said, schema=schema))
-    critique = Critique(
-        request=request, tier="large", received_at_ms=0, output={"annual_interest_rate": 3}, verdicts=[verdict]
-    )
-    assert deterministic_repairs(critique) == ({"annual_interest_rate": 0.03}, [])
+    assert repaired(said, schema, {"annual_interest_rate": 3}, verdict) == ({"annual_interest_rate": 0.03}, [])
 
 
 def test_an_iso_date_where_the_description_names_another_order_is_rewritten_in_that_order() -> None:
@@ -91,8 +90,4 @@ def test_an_iso_date_where_the_description_names_another_order_is_rewritten_in_t
     assert described_format_verdicts({"date": "08-16-2022"}, schema) == []
     either = {"type": "object", "properties": {"date": {"type": "string", "description": "YYYY-MM-DD or MM/DD/YYYY"}}}
     assert described_format_verdicts({"date": "2022-08-16"}, either) == []  # two orders named: either will do
-    request = GenerationRequest.model_validate(make_request(prompt="London on 2022/08/16", schema=schema))
-    critique = Critique(
-        request=request, tier="large", received_at_ms=0, output={"date": "2022-08-16"}, verdicts=[verdict]
-    )
-    assert deterministic_repairs(critique) == ({"date": "08-16-2022"}, [])
+    assert repaired("London on 2022/08/16", schema, {"date": "2022-08-16"}, verdict) == ({"date": "08-16-2022"}, [])
