@@ -63,9 +63,9 @@ def option_of_another_call(output: Any, schema: dict[str, Any], request: Request
     carried = {v.casefold() for _, v in nodes(output) if isinstance(v, str)} | _phrase_options(
         call_branch(schema, called)
     )
-    for name in offered:
+    for name in (n for n in offered if n != called):
         stated = sorted(o for o in _phrase_options(call_branch(schema, name)) - carried if _said_in_ask(o, request))
-        if name != called and stated:
+        if stated:
             why = f"the request asks for {stated[0]!r}, an option of {name!r}"
             return [Choice(join("", called), called, why, name)]
     return []

@@ -28,17 +28,25 @@ def _kinds(field: dict[str, Any]) -> set[Any]:
     return set(kinds) if isinstance(kinds, list) else {kinds}
 
 
-def percent_meant(field: dict[str, Any], value: Any, *texts: str | None) -> float | int | None:
-    """The percentage the request's texts (prompt, context) state that a field wanting one holds as a
-    fraction (0.05 for "5%"), else None."""
+def _described_number(field: dict[str, Any], value: Any) -> str | None:
+    """The description of a field without an enum that holds a number (not a boolean), else None."""
     description = field.get("description")
     if isinstance(value, bool) or not isinstance(value, int | float) or "enum" in field:
         return None
-    if not {"number", "integer"} & _kinds(field) or not isinstance(description, str):
+    return description if isinstance(description, str) else None
+
+
+def _stated_percentages(texts: tuple[str | None, ...]) -> set[float]:
+    return {p for text in texts if text for p in percentages(text)}
+
+
+def percent_meant(field: dict[str, Any], value: Any, *texts: str | None) -> float | int | None:
+    """The percentage the request's texts (prompt, context) state that a field wanting one holds as a
+    fraction (0.05 for "5%"), else None."""
+    description = _described_number(field, value)
+    if description is None or not {"number", "integer"} & _kinds(field) or not PERCENT_FIELD.search(description):
         return None
-    if not PERCENT_FIELD.search(description):
-        return None
-    stated = {p for text in texts if text for p in percentages(text)}
+    stated = _stated_percentages(texts)
     if any(abs(value - p) < 1e-9 for p in stated):
         return None
     meant = [p for p in stated if abs(value * 100 - p) < 1e-6 * max(1.0, p)]
@@ -50,15 +58,12 @@ def percent_meant(field: dict[str, Any], value: Any, *texts: str | None) -> floa
 def fraction_meant(field: dict[str, Any], value: Any, *texts: str | None) -> float | None:
     """The fraction (0.03) of a percentage the request's texts state ("3%") that a rate field, described
     without asking for a percentage, holds whole (3), else None."""
-    description = field.get("description")
-    if isinstance(value, bool) or not isinstance(value, int | float) or "enum" in field:
-        return None
-    if "number" not in _kinds(field) or not isinstance(description, str) or not RATE_FIELD.search(description):
+    description = _described_number(field, value)
+    if description is None or "number" not in _kinds(field) or not RATE_FIELD.search(description):
         return None
     if PERCENT_FIELD.search(description):
         return None
-    stated = {p for text in texts if text for p in percentages(text)}
-    return value / 100 if any(abs(value - p) < 1e-9 for p in stated) else None
+    return value / 100 if any(abs(value - p) < 1e-9 for p in _stated_percentages(texts)) else None
 
 
 def date_in_described_order(field: dict[str, Any], value: Any) -> str | None:
