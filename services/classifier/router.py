@@ -87,13 +87,15 @@ class Router:
         self.adapters = adapters or {}
         self.version = f"router-onnx:{model.path.name}"
 
+    def holds(self, request: GenerationRequest, index: int) -> bool:
+        """Whether the tier's context window holds the request (unknown windows hold anything)."""
+        need = estimated_tokens(request)
+        return self.room.get(self.tiers[index], need) >= need
+
     def fitting(self, request: GenerationRequest, pick: int) -> int:
         """The picked tier, or the next larger one whose context window holds the request."""
-        need = estimated_tokens(request)
-        for index in range(pick, len(self.tiers)):
-            if self.room.get(self.tiers[index], need) >= need:
-                return index
-        return pick  # none does: the generator refuses it with the numbers
+        fits = (index for index in range(pick, len(self.tiers)) if self.holds(request, index))
+        return next(fits, pick)  # none does: the generator refuses it with the numbers
 
     def one_draft_only(self, request: GenerationRequest, pick: int) -> bool:
         """Whether the budget pays for the pick's draft but not for one more a tier up: then a cascade
@@ -104,7 +106,7 @@ class Router:
         top = len(self.tiers) - 1
         if pick >= top or budget.max_cost is not None or request.adapter is not None:
             return False
-        return budget.max_tokens < 2 * typical_draft_tokens(request) and self.fitting(request, top) == top
+        return budget.max_tokens < 2 * typical_draft_tokens(request) and self.holds(request, top)
 
     def carrier(self, adapter: str | None, pick: int) -> str:
         return carrying_tier(self.tiers, self.adapters, adapter, pick)
