@@ -1,6 +1,7 @@
 """What happens to a checked draft: accept, refine, escalate a tier up, or stop (round cap, budget)."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from schemas import Classification, ClassifiedRequest, Critique, Draft, Result, ResultStatus, Verdict
 from services.documents.menus import menu
@@ -51,20 +52,27 @@ def expected_call(draft: Draft, failing: list[Verdict]) -> str | None:
     return next((v.expected for v in failing if v.expected in offered), None)
 
 
-def _escalated(draft: Draft, tier: str, failing: list[Verdict]) -> ClassifiedRequest:
-    why = "; ".join(sorted({v.kind for v in failing}))
-    call = expected_call(draft, failing)
-    toward = f", toward {call}" if call else ""
-    classification = Classification(complexity=1.0, reason=f"escalated from {draft.tier} ({why}{toward})")
+def redrafted(draft: Draft, tier: str, reason: str, **changes: Any) -> ClassifiedRequest:
+    """The request sent back to a generator for another draft on `tier`: its ledger, receipt time and
+    escalations carried, `changes` (escalations, a call to draft, a candidate awaiting a second opinion)
+    set."""
+    carried = {"escalations": draft.escalations, **changes}
     return ClassifiedRequest(
         request=draft.request,
         tier=tier,
         ledger=draft.ledger,
         received_at_ms=draft.received_at_ms,
-        escalations=draft.escalations + 1,
-        classification=classification,
-        call=call,
+        classification=Classification(complexity=1.0, reason=reason),
+        **carried,
     )
+
+
+def _escalated(draft: Draft, tier: str, failing: list[Verdict]) -> ClassifiedRequest:
+    why = "; ".join(sorted({v.kind for v in failing}))
+    call = expected_call(draft, failing)
+    toward = f", toward {call}" if call else ""
+    reason = f"escalated from {draft.tier} ({why}{toward})"
+    return redrafted(draft, tier, reason, escalations=draft.escalations + 1, call=call)
 
 
 def _next_draft_tier(draft: Draft, failing: list[Verdict], escalation: Escalation | None) -> str | None:

@@ -13,8 +13,8 @@ a tier up, or rejected at the top."""
 from dataclasses import dataclass
 from typing import Any
 
-from schemas import Classification, ClassifiedRequest, Draft, ResultStatus, SecondOpinion, Verdict
-from services.critic.decide import Decision, Escalation, decide, prompt_tokens
+from schemas import Draft, ResultStatus, SecondOpinion, Verdict
+from services.critic.decide import Decision, Escalation, decide, prompt_tokens, redrafted
 from services.critic.free_repairs import free_repairs
 from services.critic.menu_judge import MenuJudge
 from services.critic.validators import check_draft
@@ -61,17 +61,8 @@ class SecondOpinionPolicy:
             update = {"status": ResultStatus.budget_exhausted, "verdicts": [*accepted.result.verdicts, note]}
             return Decision(result=accepted.result.model_copy(update=update))
         reason = f"second opinion on {draft.tier}: least log P {draft.confidence.min_logprob:.2f}"
-        return Decision(
-            escalate=ClassifiedRequest(
-                request=draft.request,
-                tier=draft.tier,
-                ledger=draft.ledger,
-                received_at_ms=draft.received_at_ms,
-                escalations=draft.escalations,
-                classification=Classification(complexity=1.0, reason=reason),
-                second_opinion_of=SecondOpinion(output=draft.output, rounds=draft.round, confidence=draft.confidence),
-            )
-        )
+        candidate = SecondOpinion(output=draft.output, rounds=draft.round, confidence=draft.confidence)
+        return Decision(escalate=redrafted(draft, draft.tier, reason, second_opinion_of=candidate))
 
 
 def compare(draft: Draft, menu_judge: MenuJudge | None) -> tuple[bool, Any]:
