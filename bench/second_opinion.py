@@ -16,6 +16,7 @@ from pathlib import Path
 
 import orjson
 
+from bench.calibration_files import CALIBRATION
 from refinery.calibrate import rejudge
 from schemas import Classification, ClassifiedRequest, Draft, GenerationRequest, SecondOpinion
 from services.critic.menu_judge import load_menu_judge
@@ -28,7 +29,6 @@ from services.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "results" / "second_opinion.json"
-CALIBRATION = ROOT / "data" / "calibration-ladder.jsonl"
 TIER = "large"
 BANDS = (0.0, -0.05, -0.1, -0.15, -0.2, -0.3)
 
@@ -61,7 +61,7 @@ def main() -> None:
         for r in bfcl_requests(category=category)
     }
     rows = []
-    for record in read_jsonl(CALIBRATION):
+    for record in read_jsonl(ROOT / CALIBRATION):
         request = requests.get(record["task"])
         if record["tier"] != TIER or request is None or not record.get("confidence"):
             continue
