@@ -70,8 +70,10 @@ def prepare(lines: list[bytes]) -> list[Outgoing]:
 
 async def _answers_consumer(settings: Settings, since_ms: int) -> AIOKafkaConsumer:
     """Results and error records from `since_ms` on (a refused duplicate id is answered by the latter)."""
+    # A position the broker no longer knows (a restarted broker reporting a lower end for a while) resets
+    # to the earliest record, never past answers not yet read; the read filters by time and id anyway.
     options = client_options(settings) | {"fetch_max_wait_ms": settings.fetch_max_wait_ms}
-    consumer = AIOKafkaConsumer(**options, enable_auto_commit=False, group_id=None)
+    consumer = AIOKafkaConsumer(**options, enable_auto_commit=False, group_id=None, auto_offset_reset="earliest")
     await consumer.start()
     tps = []
     for topic in (settings.topic_results, settings.topic_errors):

@@ -17,6 +17,17 @@ from tests.refinery.test_e2e import read_topic
 pytestmark = pytest.mark.broker
 
 
+def what_the_services_said(stack: Stack, ids: list[str]) -> list[str]:
+    """The services' own log lines (not aiokafka's reconnect noise) and any naming a lost id: the failure's
+    story, when it happens on a CI machine whose stack directory is gone afterwards."""
+    said = []
+    for log in sorted((stack.workdir / "logs").glob("*-*.log")):
+        for line in log.read_text(errors="replace").splitlines():
+            if any(i in line for i in ids) or ("refinery" in line and "aiokafka" not in line):
+                said.append(f"{log.stem}: {line[:300]}")
+    return said[-200:]
+
+
 def test_a_batch_survives_a_broker_kill_on_s3_storage(tmp_path) -> None:
     with Stack(tmp_path, storage="s3") as stack:
         stack.start()
@@ -26,8 +37,9 @@ def test_a_batch_survives_a_broker_kill_on_s3_storage(tmp_path) -> None:
         ]
 
         async def scenario():
-            task = asyncio.create_task(run_batch(lines, settings, 420))
-            await asyncio.sleep(20)  # the services have joined and the batch is in flight
+            first_answer = asyncio.Event()  # the services have joined and the rest of the batch is in flight
+            task = asyncio.create_task(run_batch(lines, settings, 420, on_result=lambda _: first_answer.set()))
+            await asyncio.wait_for(first_answer.wait(), 300)
             stack.broker.kill()
             await asyncio.sleep(3)
             stack.broker.start()  # same port, same data
@@ -35,7 +47,8 @@ def test_a_batch_survives_a_broker_kill_on_s3_storage(tmp_path) -> None:
 
         started = time.monotonic()
         results = asyncio.run(scenario())
-        assert all(r.status in (ResultStatus.accepted, ResultStatus.rejected) for r in results), results
+        unanswered = [r.id for r in results if r.status not in (ResultStatus.accepted, ResultStatus.rejected)]
+        assert not unanswered, (results, what_the_services_said(stack, unanswered))
         assert time.monotonic() - started < 420
         written = Counter(orjson.loads(v)["id"] for v in asyncio.run(read_topic(settings, settings.topic_results)))
         assert all(written[f"restart-{i}"] == 1 for i in range(6)), written
