@@ -1,6 +1,6 @@
 """The same request written in another order: a second opinion's rewrite that keeps every meaning.
 
-A schema's properties and `anyOf` branches, and a prompt's menu lines ("- name: description"), reversed at
+A schema's properties and `anyOf` / `oneOf` branches, and a prompt's menu lines ("- name: description"), reversed at
 every depth. Nothing is added or removed, so a right answer to one is a right answer to the other; a model
 that answers the two differently was swayed by the order, not by the request."""
 
@@ -10,7 +10,8 @@ MENU_LINE = "- "
 
 
 def reordered_schema(node: Any) -> Any:
-    """The schema with every object's properties and every `anyOf` in reverse order."""
+    """The schema with every object's properties and every `anyOf` and `oneOf` in reverse order (not
+    `prefixItems`: their order is meaning)."""
     if isinstance(node, list):
         return [reordered_schema(item) for item in node]
     if not isinstance(node, dict):
@@ -19,7 +20,7 @@ def reordered_schema(node: Any) -> Any:
     for key, value in node.items():
         if key == "properties" and isinstance(value, dict):
             out[key] = {name: reordered_schema(field) for name, field in reversed(list(value.items()))}
-        elif key == "anyOf" and isinstance(value, list):
+        elif key in ("anyOf", "oneOf") and isinstance(value, list):
             out[key] = [reordered_schema(branch) for branch in reversed(value)]
         else:
             out[key] = reordered_schema(value)

@@ -42,6 +42,12 @@ def test_the_rewrite_reverses_properties_branches_and_menu_lines_and_keeps_every
         "anyOf": [{"properties": {"c": {"description": "x"}, "b": {}}}, {"properties": {"a": {}}}]
     }
     assert list(reordered_schema(SCHEMA)["properties"]) == ["days", "city"]
+    assert reordered_schema({"oneOf": [{"type": "integer"}, {"type": "string"}]}) == {
+        "oneOf": [{"type": "string"}, {"type": "integer"}]
+    }
+    assert reordered_schema({"prefixItems": [{"type": "integer"}, {"type": "string"}]})["prefixItems"][0] == {
+        "type": "integer"
+    }
     prompt = "Book it\nFunctions:\n- book: Books.\n- find: Finds.\nThanks"
     assert reordered_prompt(prompt) == "Book it\nFunctions:\n- find: Finds.\n- book: Books.\nThanks"
 
