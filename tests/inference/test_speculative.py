@@ -80,7 +80,7 @@ def calls_for_many_schemas(shared_data) -> list:
         except SchemaCompileError:
             continue
         schemas.append(row["schema"])
-        if len(schemas) == 10:  # with the three calls below: 13 calls, each decoded three ways
+        if len(schemas) == 8:  # with the three calls below: 11 calls, each decoded three ways
             break
     calls = [(generation_messages("Fill in an example.", s, None), s, 48) for s in schemas]
     calls.append((generation_messages("Extract the invoice.", INVOICE, SOURCE), INVOICE, 80))
@@ -146,7 +146,7 @@ def test_speculative_outputs_are_valid_and_match_plain_decoding(engines, shared_
         if schema is not None and got.finish_reason == "stop":
             validate(orjson.loads(got.text), schema)
     same = [got.text == want.text for got, want in zip(single + batched, expected + expected[:8], strict=True)]
-    # equal but for near-ties flipped by rounding (see above): 18 of 21 on SmolLM2-135M when measured
+    # equal but for near-ties flipped by rounding (see above): 16 of 19 on SmolLM2-135M when measured
     assert sum(same) >= 0.7 * len(same), same
     assert sum(c.accepted_tokens for c in single) > 0.3 * sum(c.drafted_tokens for c in single) > 0
     assert expected[-2].closed_early and single[-2].closed_early  # closing near the limit works while drafting

@@ -162,7 +162,7 @@ def test_a_worker_killed_mid_request_loses_nothing(stack: Stack, settings: Setti
     spare = stack.start_service("generator")
     spare_log = stack.workdir / "logs" / f"generator-{len(stack.services['generator']) - 1}.log"
     wait_for_line(spare_log, "refinery.generate.medium", "assigned to partitions")  # the spare has joined
-    requests = bfcl_requests(limit=8, root=shared_data)
+    requests = bfcl_requests(limit=5, root=shared_data)
     for r in requests:
         r["id"], r["tier"] = f"kill-{r['id']}", "medium"  # one tier: the kill lands where the work is
 
