@@ -5,11 +5,13 @@ from collections.abc import Iterator
 from fractions import Fraction
 from functools import cache, lru_cache
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 from jsonschema import FormatChecker, ValidationError
 from jsonschema.protocols import Validator
 from jsonschema.validators import extend, validator_for
+from rfc3986_validator import validate_rfc3986
 
 from services.documents import patterns
 
@@ -22,6 +24,21 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 @FORMAT_CHECKER.checks("idn-email")
 def _is_email(instance: object) -> bool:
     return not isinstance(instance, str) or EMAIL.fullmatch(instance) is not None
+
+
+def _as_uri(iri: str) -> str:
+    """RFC 3987 §3.1: an IRI maps to a URI by percent-encoding the UTF-8 of each non-ASCII character."""
+    return "".join(c if c.isascii() else quote(c, safe="") for c in iri)
+
+
+@FORMAT_CHECKER.checks("iri")
+def _is_iri(instance: object) -> bool:
+    return not isinstance(instance, str) or validate_rfc3986(_as_uri(instance), rule="URI") is not None
+
+
+@FORMAT_CHECKER.checks("iri-reference")
+def _is_iri_reference(instance: object) -> bool:
+    return not isinstance(instance, str) or validate_rfc3986(_as_uri(instance), rule="URI_reference") is not None
 
 
 def _multiple_of(validator: Validator, step: Any, instance: Any, schema: Any) -> Iterator[ValidationError]:
