@@ -12,7 +12,7 @@ from aiokafka import AIOKafkaProducer
 from jsonschema import validate
 
 from refinery.adapters.voice_data import SCHEMA, TRAIN, examples
-from refinery.client import read_from_start, run_batch
+from refinery.client import run_batch
 from refinery.devstack.stack import Stack
 from schemas import ErrorRecord, ResultStatus
 from schemas.fingerprint import schema_fingerprint
@@ -20,6 +20,7 @@ from services.documents.bfcl import bfcl_requests
 from services.inference.tiers import load_tiers
 from services.settings import Settings
 from tests.conftest import make_request
+from tests.refinery.stack_helpers import batch, read_topic, received, wait_for_line
 
 pytestmark = pytest.mark.broker
 
@@ -34,31 +35,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="module")
 def settings(stack: Stack) -> Settings:
     return Settings(bootstrap_servers=stack.bootstrap)
-
-
-def batch(lines: list[bytes], settings: Settings, timeout: float = 300):
-    return asyncio.run(run_batch(lines, settings, timeout))
-
-
-async def read_topic(settings: Settings, topic: str) -> list[bytes]:
-    return [record.value for record in await read_from_start(settings, topic)]
-
-
-def received(stack: Stack, name: str, index: int = 0) -> int:
-    """Records the worker has taken so far, as its log reports them."""
-    log = stack.workdir / "logs" / f"{name}-{index}.log"
-    return log.read_text(errors="replace").count("- Received") if log.exists() else 0
-
-
-def wait_for_line(log: Path, *parts: str, timeout: float = 120) -> None:
-    """Until a line of the log holds every part (a service's progress, as it reports it)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        text = log.read_text(errors="replace") if log.exists() else ""
-        if any(all(p in line for p in parts) for line in text.splitlines()):
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"{log.name} never logged a line with {parts}")
 
 
 def test_bfcl_batch_returns_one_schema_valid_result_each(stack: Stack, settings: Settings, shared_data) -> None:

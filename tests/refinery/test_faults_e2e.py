@@ -19,7 +19,7 @@ from refinery.devstack.stack import Stack
 from schemas import ResultStatus
 from services.settings import Settings
 from tests.conftest import make_request
-from tests.refinery.test_e2e import read_topic
+from tests.refinery.stack_helpers import read_topic
 
 pytestmark = pytest.mark.broker
 FAST_RETRIES = {"REFINERY_RETRY_DELAYS_MS": "[300, 600]"}

@@ -14,7 +14,7 @@ from refinery.devstack.stack import Stack
 from schemas import ResultStatus
 from services.settings import Settings
 from tests.conftest import make_request
-from tests.refinery.test_e2e import read_topic, received, wait_for_line
+from tests.refinery.stack_helpers import read_topic, received, wait_for_line
 
 pytestmark = pytest.mark.broker
 
