@@ -1,7 +1,9 @@
 """Speculative decoding vs plain greedy decoding, side by side in one run → bench/results/speculative.json.
 
-The drafter is `prompt_lookup` (services/inference/decoding/drafting.py: the tokens the schema forces,
-then prompt lookup, cut where the grammar refuses them; no second model). Per tier and workload:
+Drafters: `prompt_lookup` (services/inference/decoding/drafting.py: the tokens the schema forces, then
+prompt lookup, cut where the grammar refuses them; no second model) and `model` (a smaller tier of the same
+vocabulary drafts under the grammar: engines/llama_cpp/model_drafter.py; its tokens are counted). Per tier,
+drafter and workload:
 - concurrency 1: each call alone, plain (llama-cpp-python's own loop) vs speculative (the batched decoder
   verifying drafts); decode tokens/s = output tokens / (duration − time to first token);
 - concurrency 8: eight calls in one batch, plain batched vs speculative batched, and with the switch-off
@@ -11,7 +13,7 @@ then prompt lookup, cut where the grammar refuses them; no second model). Per ti
 Workloads: BFCL answers, extraction from a source text (copies spans: where prompt lookup should shine),
 long free JSON (a description written from nothing).
 
-    .venv/bin/python -m bench.speculative [--tiers large,medium] [--tasks 5] [--threads 2]
+    .venv/bin/python -m bench.speculative [--tiers large] [--drafters prompt_lookup,model] [--tasks 5] [--threads 2]
 """
 
 import argparse
@@ -45,7 +47,10 @@ def workloads(tasks: int) -> dict[str, list]:
     return {"bfcl": bfcl[:8], "extraction": extraction[:8], "long_json": (story * 2)[:8]}
 
 
-def engine(tier, threads: int, drafter: str, speculate_max_batch: int) -> LlamaCppEngine:
+DRAFT_TIER = {"large": "medium", "small": "small"}  # the model drafter: a smaller model of the same vocabulary
+
+
+def engine(tier, threads: int, drafter: str, speculate_max_batch: int, draft=None) -> LlamaCppEngine:
     return LlamaCppEngine(
         tier.model_path(),
         tier.model_name,
@@ -54,6 +59,7 @@ def engine(tier, threads: int, drafter: str, speculate_max_batch: int) -> LlamaC
         max_batch=8,
         drafter=drafter,
         speculate_max_batch=speculate_max_batch,
+        draft_model_path=draft.model_path() if draft is not None and drafter == "model" else None,
     )
 
 
@@ -73,19 +79,25 @@ def acceptance(completions) -> float | None:
     return round(sum(c.accepted_tokens for c in completions) / drafted, 4) if drafted else None
 
 
+def drafter_share(completions) -> float:
+    return round(sum(c.drafter_tokens for c in completions) / max(1, sum(c.output_tokens for c in completions)), 2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--tiers", default="large,medium")
+    parser.add_argument("--tiers", default="large")
+    parser.add_argument("--drafters", default="prompt_lookup,model")
     parser.add_argument("--tasks", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     tiers = load_tiers(Settings().tiers_file)
     runs, identical, calls_compared = [], 0, 0
-    for name in args.tiers.split(","):
+    for name, drafter in ((n, d) for n in args.tiers.split(",") for d in args.drafters.split(",")):
         tier = tiers[name]
+        draft = tiers.get(DRAFT_TIER.get(name, ""))
         plain = engine(tier, args.threads, "none", 1)
-        spec = engine(tier, args.threads, "prompt_lookup", 8)
-        policy = engine(tier, args.threads, "prompt_lookup", 1)  # the switch-off policy for batches
+        spec = engine(tier, args.threads, drafter, 8, draft)
+        policy = engine(tier, args.threads, drafter, 1, draft)  # the switch-off policy for batches
         plain.complete(*workloads(1)["bfcl"][0])  # load and warm up both before timing
         spec.complete(*workloads(1)["bfcl"][0])
         for workload, calls in workloads(args.tasks).items():
@@ -104,7 +116,8 @@ def main() -> None:
                 runs.append(
                     {
                         "tier": name,
-                        "drafter": "prompt_lookup",
+                        "drafter": drafter,
+                        "draft_model": draft.model_name if drafter == "model" and draft is not None else None,
                         "workload": workload,
                         "concurrency": concurrency,
                         "acceptance": acceptance(drafted),
@@ -114,6 +127,7 @@ def main() -> None:
                         "policy_tok_s": policy_8 if concurrency == 8 else None,
                         "policy_speedup": round(policy_8 / plain_8, 3) if concurrency == 8 else None,
                         "identical": f"{sum(same)}/{len(same)}",
+                        "drafter_tokens_per_output_token": drafter_share(drafted),
                     }
                 )
                 print(runs[-1], flush=True)
@@ -121,6 +135,10 @@ def main() -> None:
         "machine": f"{platform.machine()}, 2 cores, no GPU, {args.threads} threads",
         "runs": runs,
         "best_speedup_conc1": max(r["speedup"] for r in runs if r["concurrency"] == 1),
+        "best_speedup_conc1_by_drafter": {
+            d: max(r["speedup"] for r in runs if r["concurrency"] == 1 and r["drafter"] == d)
+            for d in args.drafters.split(",")
+        },
         "min_speedup_conc8": min(r["policy_speedup"] for r in runs if r["concurrency"] == 8),
         "outputs_identical": identical == calls_compared,
         "outputs_identical_calls": f"{identical}/{calls_compared}",

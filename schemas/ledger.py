@@ -19,6 +19,11 @@ class LedgerEntry(BaseModel):
     note: str | None = Field(default=None, description="What the call was for, e.g. the JSON pointer refined.")
     drafted_tokens: int = Field(default=0, description="Speculative decoding: tokens proposed for verification.")
     accepted_tokens: int = Field(default=0, description="Of the drafted tokens, those the model confirmed.")
+    drafter_tokens: int = Field(
+        default=0,
+        description="Speculative decoding with a draft model: tokens it ran (in `cost`, at its tier's price; "
+        "outside `tokens`, like the verified positions the model rejected).",
+    )
     prompt_version: str | None = Field(
         default=None, description="The tier's generation prompt (config/prompts) a whole-output call used."
     )

@@ -77,13 +77,14 @@ def constrained_call(
         model=engine.model_name,
         input_tokens=completion.input_tokens,
         output_tokens=completion.output_tokens,
-        cost=tier.cost(completion.input_tokens, completion.output_tokens),
+        cost=tier.cost(completion.input_tokens, completion.output_tokens, completion.drafter_tokens),
         ttft_ms=round(completion.ttft_ms, 3) if completion.ttft_ms is not None else None,
         duration_ms=round(completion.duration_ms, 3),
         note=note,
         prompt_version=prompt_version,
         drafted_tokens=completion.drafted_tokens,
         accepted_tokens=completion.accepted_tokens,
+        drafter_tokens=completion.drafter_tokens,
     )
     truncated = completion.finish_reason == "length" and not parsed
     return CallResult(value, completion.text, parsed, truncated, entry, confidence_of(completion))

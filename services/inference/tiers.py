@@ -44,11 +44,16 @@ class Tier(BaseModel):
         description="llama.cpp KV cache type: q8_0 halves its memory (with flash attention); "
         "measured in bench/results/quantization.json.",
     )
-    drafter: Literal["none", "prompt_lookup"] = Field(
+    drafter: Literal["none", "prompt_lookup", "model"] = Field(
         default="none",
         description="Speculative decoding (llama.cpp, llguidance): prompt_lookup drafts from the prompt and "
-        "output so far; outputs are identical to plain decoding (bench/results/speculative.json).",
+        "output so far; model drafts with `draft_tier`'s model (same vocabulary). The model verifies every "
+        "drafted token (bench/results/speculative.json).",
     )
+    draft_tier: str | None = Field(
+        default=None, description="drafter = model: the (smaller) tier whose model drafts; its price is charged."
+    )
+    draft: "Tier | None" = Field(default=None, exclude=True, description="The draft tier, set by load_tiers.")
     speculate_max_batch: int = Field(
         default=1, description="Speculate only for batches of at most this many calls (larger ones decode plainly)."
     )
@@ -95,9 +100,12 @@ class Tier(BaseModel):
             return Path(self.model_file)
         return package_dir(self.model_package) / self.model_file
 
-    def cost(self, input_tokens: int, output_tokens: int) -> float:
+    def cost(self, input_tokens: int, output_tokens: int, drafter_tokens: int = 0) -> float:
+        """The call's price; a draft model's tokens (prompt read and picks) at its tier's input price."""
+        drafting = drafter_tokens * self.draft.price_per_1k_input / 1000 if self.draft is not None else 0.0
         return round(
-            input_tokens * self.price_per_1k_input / 1000 + output_tokens * self.price_per_1k_output / 1000, 10
+            input_tokens * self.price_per_1k_input / 1000 + output_tokens * self.price_per_1k_output / 1000 + drafting,
+            10,
         )
 
 
@@ -122,4 +130,13 @@ def load_tiers(path: Path) -> dict[str, Tier]:
     ]
     if not tiers:
         raise ValueError(f"{path}: no [[tier]] entries")
-    return {t.name: t for t in tiers}
+    by_name = {t.name: t for t in tiers}
+    return {name: _with_draft(tier, by_name, path) for name, tier in by_name.items()}
+
+
+def _with_draft(tier: Tier, tiers: dict[str, Tier], path: Path) -> Tier:
+    if tier.drafter != "model":
+        return tier
+    if tier.draft_tier not in tiers or tier.draft_tier == tier.name:
+        raise ValueError(f"{path}: tier {tier.name}: drafter 'model' needs draft_tier, another tier of this file")
+    return tier.model_copy(update={"draft": tiers[tier.draft_tier]})

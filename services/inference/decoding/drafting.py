@@ -1,4 +1,6 @@
-"""Drafts for speculative decoding, from the grammar and the prompt (no second model):
+"""Drafts for speculative decoding. Two drafters share one interface (`Drafter`): this module's
+`LookupDrafter`, from the grammar and the prompt (no second model), and a smaller model of the same
+vocabulary (engines/llama_cpp/model_drafter.py). The lookup drafter proposes
 - the tokens the schema forces next (llguidance's fast-forward tokens: keys of a closed object, its
   punctuation), which the mask leaves no alternative to;
 - then prompt lookup: the tokens that followed the latest earlier occurrence of the sequence's last n-gram
@@ -11,6 +13,7 @@ Draft length adapts per sequence: it grows while whole drafts are accepted and s
 (an acceptance rate the draft does not earn is not paid for)."""
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from services.inference.decoding.llguidance_mask import MaskProcessor
 
@@ -62,3 +65,21 @@ def grammar_draft(tokens: list[int], mask: MaskProcessor | None, k: int) -> list
         return forced
     drafted = forced + lookup
     return drafted[: mask.matcher.validate_tokens(drafted)]
+
+
+class Drafter(Protocol):
+    """Proposes up to k tokens to follow `tokens` (prompt and output so far) for the sequence in `slot` of a
+    batch, within the grammar of its mask. `computed`: tokens a draft model has run so far (charged)."""
+
+    computed: int
+
+    def __call__(self, slot: int, tokens: list[int], mask: MaskProcessor | None, k: int) -> list[int]: ...
+
+
+class LookupDrafter:
+    """Forced tokens and prompt lookup (`grammar_draft`): no model, nothing computed."""
+
+    computed = 0
+
+    def __call__(self, slot: int, tokens: list[int], mask: MaskProcessor | None, k: int) -> list[int]:
+        return grammar_draft(tokens, mask, k)

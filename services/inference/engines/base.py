@@ -23,6 +23,7 @@ class Completion:
     token_ends: tuple[int, ...] = ()  # where each generated token ends in `text` (characters), with logprobs
     drafted_tokens: int = 0  # speculative decoding: tokens a drafter proposed for the model to verify
     accepted_tokens: int = 0  # of those, the ones the model's own greedy pick confirmed
+    drafter_tokens: int = 0  # tokens a draft model ran to propose them (charged at the draft tier's price)
 
 
 class Engine(Protocol):

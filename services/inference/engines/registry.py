@@ -86,6 +86,7 @@ def build_engine(tier: Tier, settings: Settings) -> Engine:
             kv_cache=tier.kv_cache,
             drafter=tier.drafter,
             speculate_max_batch=tier.speculate_max_batch,
+            draft_model_path=tier.draft.model_path(settings.model_cache) if tier.draft is not None else None,
         )
         return _coalesced(engine, settings)
     if kind == "openai":

@@ -25,7 +25,7 @@ import llama_cpp
 import numpy as np
 
 from services.inference.decoding import llguidance_mask as llg
-from services.inference.decoding.drafting import DraftLength
+from services.inference.decoding.drafting import Drafter, DraftLength
 from services.inference.engines.base import Completion
 
 MIN_SHARED_PREFIX = 16  # tokens: a shorter common prefix is prefilled per slot
@@ -51,14 +51,12 @@ class Sequence:
     draft_length: DraftLength = field(default_factory=DraftLength)
     drafted: int = 0  # draft tokens fed for verification
     accepted: int = 0  # of those, equal to the model's own pick
+    drafter_tokens: int = 0  # tokens a draft model ran to propose them (its prompt, its picks)
 
     def pick(self, scores: np.ndarray) -> int:
         if self.mask is not None:
             self.mask(np.asarray(self.prompt + self.out, dtype=np.intc), scores)
         return int(np.argmax(scores))
-
-
-Drafter = Callable[[list[int], "llg.MaskProcessor | None", int], list[int]]  # tokens, mask, up to k → draft
 
 
 class BatchedDecoder:
@@ -117,13 +115,13 @@ class BatchedDecoder:
         shared = _common_prefix([seq.prompt for seq in sequences]) if len(sequences) > 1 else 0
         shared = shared if shared >= MIN_SHARED_PREFIX else 0
         if shared:
-            self._feed(sequences[0].prompt[:shared], 0, 0, want_last=False)
+            self.feed(sequences[0].prompt[:shared], 0, 0, want_last=False)
             memory = llama_cpp.llama_get_memory(self._ctx)
             for slot in range(1, len(sequences)):
                 llama_cpp.llama_memory_seq_cp(memory, 0, slot, -1, -1)
-        return {slot: self._feed(seq.prompt[shared:], shared, slot) for slot, seq in enumerate(sequences)}
+        return {slot: self.feed(seq.prompt[shared:], shared, slot) for slot, seq in enumerate(sequences)}
 
-    def _feed(self, tokens: list[int], offset: int, slot: int, *, want_last: bool = True) -> np.ndarray | None:
+    def feed(self, tokens: list[int], offset: int, slot: int, *, want_last: bool = True) -> np.ndarray | None:
         """Tokens at positions offset… of a slot, in chunks of the unbatched context's batch size."""
         last = len(tokens) - 1
         for start in range(0, len(tokens), self._chunk):
@@ -160,7 +158,7 @@ class BatchedDecoder:
                     llama_cpp.llama_memory_seq_rm(memory, slot, position, -1)
                 room = min(seq.max_new_tokens - len(seq.out), self.context_window - position - 1)
                 k = min(seq.draft_length.k, room)
-                drafts[slot] = drafter(seq.prompt + seq.out, seq.mask, k) if drafter else []
+                drafts[slot] = self._draft(drafter, slot, seq, k) if drafter else []
                 fed = [seq.out[-1], *drafts[slot]]
                 step += [(token, position + i, slot, True) for i, token in enumerate(fed)]
             if not step:
@@ -181,9 +179,17 @@ class BatchedDecoder:
                 logprobs=tuple(seq.mask.logprobs) if seq.mask is not None else (),
                 drafted_tokens=seq.drafted,
                 accepted_tokens=seq.accepted,
+                drafter_tokens=seq.drafter_tokens,
             )
             for seq in sequences
         ]
+
+    @staticmethod
+    def _draft(drafter: Drafter, slot: int, seq: Sequence, k: int) -> list[int]:
+        before = drafter.computed
+        draft = drafter(slot, seq.prompt + seq.out, seq.mask, k)
+        seq.drafter_tokens += drafter.computed - before
+        return draft
 
     @staticmethod
     def _walk(

@@ -12,7 +12,7 @@ from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
 from services.inference.decoding import llguidance_mask as llg
 from services.inference.decoding.closing import ClosingRanks
-from services.inference.decoding.drafting import grammar_draft
+from services.inference.decoding.drafting import Drafter, LookupDrafter
 from services.inference.engines.base import Completion, Message, SchemaCompileError
 from services.inference.engines.in_process import (
     Call,
@@ -26,6 +26,7 @@ from services.inference.engines.llama_cpp.adapters import AdapterView, LoraAdapt
 from services.inference.engines.llama_cpp.batched import BatchedDecoder
 from services.inference.engines.llama_cpp.batched import Sequence as BatchSequence
 from services.inference.engines.llama_cpp.gbnf import gbnf_grammar
+from services.inference.engines.llama_cpp.model_drafter import ModelDrafter
 from services.inference.engines.llama_cpp.plain import generate_plain
 
 # A quantized V cache needs flash attention in llama.cpp.
@@ -50,6 +51,7 @@ class LlamaCppEngine:
         kv_cache: str = "f16",
         drafter: str = "none",
         speculate_max_batch: int = 1,
+        draft_model_path: Path | None = None,
     ) -> None:
         if not model_path.is_file():
             raise FileNotFoundError(f"model file not found: {model_path}")
@@ -78,11 +80,25 @@ class LlamaCppEngine:
         self._lock = threading.Lock()  # one llama context: one generation at a time
         self.max_batch = max_batch if decoder == "llguidance" else 1  # batching applies llguidance masks
         self._batched: BatchedDecoder | None = None  # created on the first batch of two or more
-        # Speculative decoding (llguidance only): prompt lookup proposes, the model verifies in one pass.
+        # Speculative decoding (llguidance only): a drafter proposes, the model verifies in one pass.
         # Only for batches of at most `speculate_max_batch` calls: a full batch already uses the compute.
-        self._drafter = grammar_draft if drafter == "prompt_lookup" and decoder == "llguidance" else None
         self.speculate_max_batch = speculate_max_batch
+        self._drafter = (
+            self._make_drafter(drafter, draft_model_path, threads, gpu_layers) if self._llg_tokenizer else None
+        )
         self._adapters = LoraAdapters(self._llm.model, self._llm._stack)
+
+    def _make_drafter(self, kind: str, draft_model: Path | None, threads: int, gpu_layers: int) -> Drafter | None:
+        if kind == "prompt_lookup":
+            return LookupDrafter()
+        if kind != "model":
+            return None
+        if draft_model is None or not draft_model.is_file():
+            raise FileNotFoundError(f"{self.model_name}: drafter 'model' needs its draft model file ({draft_model})")
+        draft = Llama(model_path=str(draft_model), n_ctx=64, n_threads=threads, n_threads_batch=threads,
+                      n_gpu_layers=gpu_layers, seed=0, verbose=False)  # fmt: skip
+        slots = max(1, min(self.speculate_max_batch, self.max_batch))
+        return ModelDrafter(draft, self._llm.n_vocab(), self.context_window, slots)
 
     def with_adapter(self, name: str, path: Path) -> AdapterView:
         """This engine with a LoRA adapter applied to each call (loaded on first use, base model shared)."""
