@@ -5,21 +5,21 @@ from dataclasses import astuple, dataclass
 
 from schemas import Ledger
 from services.inference.calls import constrained_call
-from services.refiner.rounds import whole_messages
+from services.refiner.rounds import whole_regeneration
 
 
 def full_regeneration_tokens(critique, engine, tier) -> int:
     """Tokens to regenerate the whole output with the critic's feedback (the alternative to segments)."""
     request = critique.request
-    messages = whole_messages(critique)  # the refiner's own whole regeneration
+    ask = whole_regeneration(critique, tier)  # the refiner's own whole regeneration
     roomy = request.model_copy(update={"budget": request.budget.model_copy(update={"max_tokens": 10**6})})
     call = constrained_call(
         engine=engine,
         tier=tier,
         request=roomy,
         ledger=Ledger(),
-        messages=messages,
-        json_schema=request.json_schema,
+        messages=ask.messages,
+        json_schema=ask.json_schema,
         stage="refiner",
         round_=critique.round + 1,
     )

@@ -8,8 +8,8 @@ from services.documents.reordered import reordered_prompt, reordered_schema
 from services.inference.budget import BudgetExceeded
 from services.inference.calls import constrained_call
 from services.inference.engines.base import Engine, SchemaCompileError
-from services.inference.prompts import generation_messages
 from services.inference.tiers import Tier
+from services.inference.whole_output import whole_ask
 
 # What a request can fail on here, as opposed to a fault of the stage (see `failure_reason`).
 REQUEST_FAILURES = (SchemaCompileError, ValueError)
@@ -32,17 +32,20 @@ def generate_draft(message: ClassifiedRequest, engine: Engine, tier: Tier) -> Dr
     """Raises BudgetExceeded when the budget cannot cover the call, SchemaCompileError for unsupported schemas."""
     request = message.request
     schema = drafting_schema(message)
+    ask = whole_ask(drafting_prompt(message), schema, request.context, tier)
     call = constrained_call(
         engine=engine,
         tier=tier,
         request=request,
         ledger=message.ledger,
-        messages=generation_messages(drafting_prompt(message), schema, request.context, tier.prompt),
-        json_schema=schema,
+        messages=ask.messages,
+        json_schema=ask.json_schema,
         stage="generator",
         round_=0,
-        prompt_version=tier.prompt.version,
+        note=ask.note,
+        prompt_version=ask.prompt_version,
     )
+    call = ask.answer(call)
     return Draft(
         request=request,
         tier=message.tier,

@@ -1,5 +1,6 @@
 """Prompts for the generator (whole output) and the refiner (one failing segment)."""
 
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,33 @@ def generation_messages(
         messages.append({"role": "assistant", "content": compact_json(demo.output)})
     messages.append({"role": "user", "content": _user_turn(prompt, json_schema, context)})
     return messages
+
+
+# Qwen2.5's own tool preamble (its chat template writes it into the system turn when given `tools`), written
+# here so every engine renders the same text; tools as compact JSON, a line each.
+TOOLS_PREAMBLE = (
+    "# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
+    "You are provided with function signatures within <tools></tools> XML tags:\n<tools>\n"
+)
+TOOLS_CLOSING = (
+    "\n</tools>\n\nFor each function call, return a json object with function name and arguments within "
+    '<tool_call></tool_call> XML tags:\n<tool_call>\n{"name": <function-name>, "arguments": <args-json-object>}'
+    "\n</tool_call>"
+)
+TOOL_INSTRUCTION = (
+    "Call the one function the request asks for. Use only facts stated in the request; never invent values."
+)
+# named in the ledger like a compiled prompt's version: the same text, the same version
+_TOOL_PROMPT = (TOOL_INSTRUCTION + TOOLS_PREAMBLE + TOOLS_CLOSING).encode()
+TOOL_PROMPT_VERSION = "tool_calls-" + hashlib.sha256(_TOOL_PROMPT).hexdigest()[:10]
+
+
+def tool_call_messages(prompt: str, tools: list[dict[str, Any]], context: str | None) -> list[Message]:
+    """A menu request as the tool-calling turn a tool-trained model knows: the calls in its `<tools>` list,
+    the request as the user's turn (documents/tool_calls.py turns the answer back into the menu's shape)."""
+    listed = "\n".join(compact_json(tool) for tool in tools)
+    system = f"{TOOL_INSTRUCTION}\n\n{TOOLS_PREAMBLE}{listed}{TOOLS_CLOSING}"
+    return [{"role": "system", "content": system}, {"role": "user", "content": _user_turn(prompt, None, context)}]
 
 
 SEGMENT_SYSTEM = "JSON only."  # the decoder enforces the shape; every prompt token is charged

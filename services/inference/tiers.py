@@ -34,6 +34,12 @@ class Tier(BaseModel):
     model_name: str
     params_m: float = Field(description="Parameters, millions (drives the default price).")
     prompt_format: Literal["chat", "completion"] = "chat"
+    menu_format: Literal["schema", "tool_calls"] = Field(
+        default="schema",
+        description="How a menu of calls (anyOf of one-property objects) is asked for: schema (the request's "
+        "JSON Schema in the prompt) or tool_calls (a `<tools>` list answered with {name, arguments}, the "
+        "format tool-trained chat models such as Qwen2.5 learned; bench/results/tool_calls.json).",
+    )
     device: Literal["cpu", "cuda", "auto"] = "auto"
     dtype: Literal["auto", "float32", "float16", "bfloat16"] = Field(
         default="auto", description="transformers engine: auto is bfloat16 on CUDA, float32 on the CPU."

@@ -5,6 +5,7 @@ Per round: repairs that need no model first (documents/no_model_repairs.py), the
 then one constrained call for every remaining failing segment together (an object keyed by segment), or,
 when that is estimated to cost more, one whole regeneration."""
 
+import dataclasses
 import logging
 from typing import Any
 
@@ -17,9 +18,8 @@ from services.inference.budget import BudgetExceeded
 from services.inference.calls import CallResult, constrained_call
 from services.inference.engines import EnginePool
 from services.inference.engines.base import Engine, Message, SchemaCompileError
-from services.inference.prompt_artifact import HANDWRITTEN, GenerationPrompt
-from services.inference.prompts import generation_messages
 from services.inference.tiers import Tier
+from services.inference.whole_output import WholeAsk, whole_ask
 from services.refiner.segment_asks import Segment, combined_schema, labels, plan_segment, segment_prompt, token_cap
 
 log = logging.getLogger("refinery.refiner")
@@ -29,22 +29,21 @@ def _value_tokens(value: object) -> int:
     return len(orjson.dumps(value)) // 3 + 2  # a generous estimate of a value's length in tokens
 
 
-def whole_messages(critique: Critique, template: GenerationPrompt = HANDWRITTEN) -> list[Message]:
-    """The generator's prompt for the tier (`template`), plus what the previous attempt failed on."""
+def whole_regeneration(critique: Critique, tier: Tier) -> WholeAsk:
+    """The generator's ask for the tier, plus what the previous attempt failed on."""
     request = critique.request
-    messages = generation_messages(request.prompt, request.json_schema, request.context, template)
-    messages[-1]["content"] += "\n\nA previous attempt failed: " + "; ".join(v.message for v in critique.verdicts)
-    return messages
+    ask = whole_ask(request.prompt, request.json_schema, request.context, tier)
+    failed = "\n\nA previous attempt failed: " + "; ".join(v.message for v in critique.verdicts)
+    last = {**ask.messages[-1], "content": ask.messages[-1]["content"] + failed}
+    return dataclasses.replace(ask, messages=[*ask.messages[:-1], last])
 
 
-def full_is_cheaper(
-    critique: Critique, output: Any, segments: list[Segment], engine: Engine, template: GenerationPrompt = HANDWRITTEN
-) -> bool:
+def full_is_cheaper(critique: Critique, output: Any, segments: list[Segment], engine: Engine, tier: Tier) -> bool:
     """When one whole regeneration is estimated to cost fewer tokens than the call for these segments.
     Never for grounding failures: their constrained fix is worth more."""
     if any(v.kind == "grounding" for v in critique.verdicts):
         return False
-    full = engine.count_tokens(whole_messages(critique, template)) + _value_tokens(output)
+    full = engine.count_tokens(whole_regeneration(critique, tier).messages) + _value_tokens(output)
     together = engine.count_tokens(segment_prompt(critique, output, segments))
     together += sum(_value_tokens(get(output, s.pointer)) for s in segments)
     return full < together
@@ -136,13 +135,15 @@ def refine(critique: Critique, engine: Engine, tier: Tier) -> Draft:
     pointers = outermost([v.pointer for v in needing_model])
     segments = [plan_segment(critique, output, p) for p in pointers] if parsed and "" not in pointers else []
     whole = (not parsed or "" in pointers) or (
-        len(segments) > 1 and full_is_cheaper(critique, output, segments, engine, tier.prompt)
+        len(segments) > 1 and full_is_cheaper(critique, output, segments, engine, tier)
     )
     round_ = _Round(critique, engine, tier)
     try:
         if whole:  # the whole output is wrong, unreadable, or cheaper to redo than its parts
-            messages = whole_messages(critique, tier.prompt)
-            result = round_.call(messages, critique.request.json_schema, "/", prompt_version=tier.prompt.version)
+            ask = whole_regeneration(critique, tier)
+            note = f"/; {ask.note}" if ask.note else "/"
+            result = round_.call(ask.messages, ask.json_schema, note, prompt_version=ask.prompt_version)
+            result = ask.answer(result) if result is not None else None
             if result is not None:
                 output, text, parsed = result.value, result.text, True
         elif segments:

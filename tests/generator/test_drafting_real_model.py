@@ -3,12 +3,14 @@
 import pytest
 from jsonschema import validate
 
-from services.documents.bfcl import bfcl_requests
+from services.documents.bfcl import bfcl_requests, task_correct
 from services.generator.drafting import generate_draft
 from services.inference.budget import BudgetExceeded
 from services.inference.prompts import generation_messages
 from tests.conftest import SMALL as TIER
-from tests.conftest import classified, make_request
+from tests.conftest import SMALL_SETTINGS, classified, make_request
+
+MENU_TASK = "bfcl-live_multiple_811-176-2"  # get the alarms of user 12345: three calls on the menu
 
 
 def test_constrained_drafts_satisfy_bfcl_schemas(engine, shared_data) -> None:
@@ -43,3 +45,18 @@ def test_output_never_exceeds_the_budget(engine) -> None:
     message = classified(make_request(prompt="Write a long story.", schema=schema, budget={"max_tokens": 150}))
     draft = generate_draft(message, engine, TIER)
     assert draft.ledger.tokens <= 150
+
+
+def test_a_menu_drafted_as_a_tool_call_by_qwen_is_the_menus_call(shared_data) -> None:
+    """Qwen 0.5B (the smallest tier with a tool-calling template) on a BFCL menu the calibration set's
+    0.5B drafts got right in both formats: its tool call comes back as the menu's call, valid under it."""
+    from services.inference.engines.registry import build_engine
+    from services.inference.tiers import load_tiers
+
+    medium = load_tiers(SMALL_SETTINGS.tiers_file)["medium"].model_copy(update={"menu_format": "tool_calls"})
+    qwen = build_engine(medium, SMALL_SETTINGS)
+    raw = next(r for r in bfcl_requests(category="live_multiple", root=shared_data) if r["id"] == MENU_TASK)
+    draft = generate_draft(classified(raw), qwen, medium)
+    validate(draft.output, raw["schema"])
+    assert task_correct(raw["metadata"], draft.output), draft.output
+    assert draft.ledger.entries[0].note == "as a tool call"

@@ -90,14 +90,14 @@ def test_many_failing_segments_fall_back_to_one_cheaper_full_regeneration(engine
     pointers = ["/name", *(f"/rooms/{i}/{key}" for i in range(3) for key in ("floor", "label"))]
     verdicts = [Verdict(pointer=p, kind="schema", message="wrong", code="maximum") for p in pointers]
     many = critique(output, verdicts)
-    assert full_is_cheaper(many, output, [plan_segment(many, output, p) for p in pointers], engine)
+    assert full_is_cheaper(many, output, [plan_segment(many, output, p) for p in pointers], engine, TIER)
     draft = refine(many, engine, TIER)
     [entry] = draft.ledger.entries
     assert entry.note == "/"  # one whole regeneration, not a joint call for seven segments
     few = critique(output, verdicts[:3])
-    assert not full_is_cheaper(few, output, [plan_segment(few, output, p) for p in pointers[:3]], engine)
+    assert not full_is_cheaper(few, output, [plan_segment(few, output, p) for p in pointers[:3]], engine, TIER)
     grounded = critique(output, [v.model_copy(update={"kind": "grounding"}) for v in verdicts])
-    assert not full_is_cheaper(grounded, output, [plan_segment(grounded, output, p) for p in pointers], engine)
+    assert not full_is_cheaper(grounded, output, [plan_segment(grounded, output, p) for p in pointers], engine, TIER)
 
 
 def test_ungrounded_optional_and_undeclared_values_are_omitted_without_the_model(engine) -> None:
