@@ -8,8 +8,8 @@ bench/results/e2e.json: accuracy, acceptance and false accepts, tiers and escala
 latency, time per stage (from the ledgers), and the rest (queueing and Kafka hops) = latency − stage time.
 A warm-up request first, so group joins are excluded.
 
-    .venv/bin/python -m bench.e2e [--n 20] [--offset 300] [--live-offset N] [--live-n N] [--out bench/results/e2e.json]
-        [--timeout 1800]
+    .venv/bin/python -m bench.e2e [--n 20] [--offset 300] [--live-offset N] [--live-n N] [--live-at 1,5,9]
+        [--out bench/results/e2e.json] [--timeout 1800]
 """
 
 import argparse
@@ -40,6 +40,7 @@ def main() -> None:
     parser.add_argument("--offset", type=int, default=300)
     parser.add_argument("--live-offset", type=int, help="where the live_multiple tasks start (default: --offset)")
     parser.add_argument("--live-n", type=int, help="how many live_multiple tasks (default: half of --n)")
+    parser.add_argument("--live-at", help="live_multiple positions instead, comma-separated (gaps of the unseen pool)")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--timeout", type=float, default=1800, help="seconds to wait for the batch's Results")
     args = parser.parse_args()
@@ -48,6 +49,9 @@ def main() -> None:
     live_offset = args.offset if args.live_offset is None else args.live_offset
     live_n = args.n - half if args.live_n is None else args.live_n
     live = bfcl_requests(limit=live_offset + live_n, category="live_multiple")[live_offset:]
+    if args.live_at:
+        every_live = bfcl_requests(category="live_multiple")
+        live = [every_live[int(at)] for at in args.live_at.split(",")]
     warmup, requests = simple[0], simple[1:] + live
     with Stack(Path(".refinery/bench")) as stack:
         stack.start()
@@ -84,7 +88,8 @@ def main() -> None:
     report = {
         "machine": f"{platform.machine()}, {len(__import__('os').sched_getaffinity(0))} cores, CPU only",
         "models": "default ladder: SmolLM2-135M, Qwen2.5-Coder 0.5B and 1.5B (llama.cpp, 1 thread per model worker)",
-        "tasks": f"unseen: BFCL simple_python from index {args.offset}, live_multiple from {live_offset}",
+        "tasks": f"unseen: BFCL simple_python from index {args.offset}, live_multiple "
+        + (f"at {args.live_at}" if args.live_at else f"from {live_offset}"),
         "requests": len(rows),
         "wall_s": round(wall, 2),
         "throughput_req_s": round(len(rows) / wall, 3),

@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 
 from services.documents.menus import ALTERNATIVES, DEFINITIONS
+from services.documents.reordered import MENU_LINE
 
 PLAIN_BRANCH_KEYS = {"type", "properties", "required", "additionalProperties", "description", "title"}
 PLAIN_MENU_KEYS = {"$schema", "$id", "title", "description", *DEFINITIONS}
@@ -99,3 +100,28 @@ def menu_pointer(pointer: str, value: Any) -> str:
         if pointer == member or pointer.startswith(member + "/"):
             return called + pointer[len(member) :] if member == "/arguments" else called
     return pointer
+
+
+def described_in_prompt(prompt: str, offered: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    """The prompt without the lines that describe the offered calls ("- <name>: <description>", the way a
+    menu is listed in a prompt, documents/reordered.py), each description moved into its tool unless the
+    schema gave it one: the `<tools>` list says it once, where the model was trained to read it."""
+    names = {tool["function"]["name"]: tool for tool in offered}
+    said: dict[str, str] = {}
+    kept = []
+    for line in prompt.split("\n"):
+        name, colon, description = line.removeprefix(MENU_LINE).partition(":")
+        if line.startswith(MENU_LINE) and colon and name.strip() in names:
+            said[name.strip()] = description.strip()
+        else:
+            kept.append(line)
+    if not said:
+        return prompt, offered
+    moved = []
+    for tool in offered:
+        function = tool["function"]
+        if "description" not in function and said.get(function["name"]):
+            function = {"name": function["name"], "description": said[function["name"]], **function}
+            function = {k: function[k] for k in ("name", "description", "parameters")}
+        moved.append({**tool, "function": function})
+    return "\n".join(kept).strip(), moved

@@ -9,7 +9,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from services.documents.tool_calls import as_menu_call, menu_pointer, tool_call_schema, tools
+from services.documents.tool_calls import as_menu_call, described_in_prompt, menu_pointer, tool_call_schema, tools
 from services.inference.calls import CallResult
 from services.inference.engines.base import Message
 from services.inference.prompts import TOOL_PROMPT_VERSION, compact_json, generation_messages, tool_call_messages
@@ -43,7 +43,8 @@ class WholeAsk:
 def whole_ask(prompt: str, json_schema: dict[str, Any], context: str | None, tier: Tier) -> WholeAsk:
     offered = tools(json_schema) if tier.menu_format == "tool_calls" else None
     if offered is not None:
-        messages = tool_call_messages(prompt, offered, context)
+        asked, offered = described_in_prompt(prompt, offered)
+        messages = tool_call_messages(asked, offered, context)
         return WholeAsk(messages, tool_call_schema(json_schema) or json_schema, TOOL_PROMPT_VERSION, True)
     messages = generation_messages(prompt, json_schema, context, tier.prompt)
     return WholeAsk(messages, json_schema, tier.prompt.version)

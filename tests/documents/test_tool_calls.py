@@ -4,7 +4,7 @@ output the menu allows, pointers follow the call."""
 import pytest
 from jsonschema import validate
 
-from services.documents.tool_calls import as_menu_call, menu_pointer, tool_call_schema, tools
+from services.documents.tool_calls import as_menu_call, described_in_prompt, menu_pointer, tool_call_schema, tools
 
 
 def branch(name: str, **extra: object) -> dict:
@@ -75,3 +75,12 @@ def test_pointers_into_the_tool_call_point_into_the_menu_call() -> None:
     assert menu_pointer("/name", call) == "/a~1b"  # the pick of the call itself: the call's key
     assert menu_pointer("", call) == ""
     assert menu_pointer("/arguments/city", None) == "/arguments/city"
+
+
+def test_menu_lines_of_the_prompt_become_the_tools_descriptions() -> None:
+    prompt = "Find events in Lima.\nFunctions:\n- find_events: Schema's own.\n- buy_tickets: Buys tickets.\n- other: x"
+    asked, described = described_in_prompt(prompt, tools(MENU))
+    assert asked == "Find events in Lima.\nFunctions:\n- other: x"  # a line for no offered call stays
+    assert [t["function"].get("description") for t in described] == ["Finds events.", "Buys tickets."]
+    assert list(described[1]["function"]) == ["name", "description", "parameters"]
+    assert described_in_prompt("No menu here.", tools(MENU)) == ("No menu here.", tools(MENU))

@@ -26,7 +26,11 @@ def test_a_menu_is_drafted_as_a_tool_call_and_handed_on_as_the_menus_call() -> N
     draft = generate_draft(classified(make_request(prompt=PROMPT, schema=MENU)), engine, TOOL_TIER)
     [(messages, decoded, _)] = engine.calls
     assert "<tools>" in messages[0]["content"] and '"name":"buy_tickets"' in messages[0]["content"]
-    assert messages[1] == {"role": "user", "content": f"Request: {PROMPT}"}  # no schema: the tools are it
+    # no schema (the tools are it), and the menu line said once, in its tool
+    assert messages[1] == {
+        "role": "user",
+        "content": "Request: Find events in Lima.\nCall the one function that does this. Functions:",
+    }
     assert [b["properties"]["name"] for b in decoded["anyOf"]] == [{"const": "find_events"}, {"const": "buy_tickets"}]
     assert draft.output == {"find_events": {"city": "Lima"}} and draft.parsed
     assert orjson.loads(draft.text) == draft.output
