@@ -49,9 +49,9 @@ TOOLS_CLOSING = (
     '<tool_call></tool_call> XML tags:\n<tool_call>\n{"name": <function-name>, "arguments": <args-json-object>}'
     "\n</tool_call>"
 )
-# Qwen2.5's own default system turn: "use only facts stated, never invent" (the schema prompt's rule) made
-# the 1.5B leave out what descriptions ask to add ("Pinole" for "Pinole, CA"): 20 of 40 right against 27
-# (bench/results/tool_calls.json, tuning split). The critic checks what is invented, not the prompt.
+# Qwen2.5's own default system turn. The schema prompt's "use only facts stated; never invent values" made
+# the 1.5B leave out what descriptions ask to add ("Pinole" for "Pinole, CA"): 20 of 40 tuning menus right,
+# 21 with this (README, "Menus as tool calls"). The critic, not the prompt, checks what is invented.
 TOOL_INSTRUCTION = "You are Qwen, created by Alibaba Cloud. You are a helpful assistant."
 # named in the ledger like a compiled prompt's version: the same text, the same version
 _TOOL_PROMPT = (TOOL_INSTRUCTION + TOOLS_PREAMBLE + TOOLS_CLOSING).encode()
