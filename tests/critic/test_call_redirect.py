@@ -3,6 +3,7 @@ drafted again toward that call (a tier up, or at the top on the same tier), neve
 
 from schemas import Draft, GenerationRequest, Ledger, LedgerEntry, ResultStatus, Verdict
 from services.critic.decide import Escalation, decide
+from services.documents.tool_calls import tool_call_schema
 from services.generator.drafting import drafting_schema
 from services.pipeline import Pipeline
 from tests.conftest import make_request
@@ -58,7 +59,11 @@ def test_the_generator_decodes_against_the_menu_narrowed_to_the_call() -> None:
 
 
 def test_the_pipeline_redrafts_the_wrong_call_on_the_top_tier_and_charges_both_drafts() -> None:
-    large = StubEngine('{"list_people": {"who": "Ada"}}', '{"send_message": {"who": "Ada"}}', model_name="l")
+    calls = (
+        '{"name": "list_people", "arguments": {"who": "Ada"}}',
+        '{"name": "send_message", "arguments": {"who": "Ada"}}',
+    )
+    large = StubEngine(*calls, model_name="l")  # the large tier asks menus as tool calls
     request = GenerationRequest.model_validate(
         make_request(prompt=PROMPT + "\n- send_message: Sends a message.", schema=MENU, tier="large")
     )
@@ -66,7 +71,8 @@ def test_the_pipeline_redrafts_the_wrong_call_on_the_top_tier_and_charges_both_d
     assert result.status == ResultStatus.accepted and result.output == {"send_message": {"who": "Ada"}}
     assert result.tier == "large" and result.escalations == 1
     assert [e.model for e in result.ledger.entries if e.stage == "generator"] == ["l", "l"]
-    assert large.calls[1][1] == {"anyOf": [branch("send_message")]}  # the second draft could only make that call
+    narrowed = tool_call_schema({"anyOf": [branch("send_message")]})
+    assert large.calls[1][1] == narrowed  # the second draft could only make that call
 
 
 def test_a_redraft_on_the_same_tier_is_new_work_for_the_generators_dedupe() -> None:
