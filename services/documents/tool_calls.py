@@ -2,11 +2,12 @@
 `{"<name>": {<arguments>}}` becomes `{"name": "<name>", "arguments": {<arguments>}}`, and back.
 
 Qwen2.5's chat models were trained to answer a `<tools>` list with `{"name": …, "arguments": …}`; asked
-for the menu's own shape they chose the wrong call or left stated arguments out far more often
-(bench/results/tool_calls.json). The tool-call schema is decoded instead and its output turned back into
-the request's shape, so the rest of the pipeline never sees the difference. Only plain menus are
-converted: a branch with constraints beyond its one property, or a `$ref` into the branches, keeps the
-request's own schema (its meaning would not survive the move)."""
+for the menu's own shape they chose the wrong call or left stated arguments out more often
+(bench/results/tool_calls.json: by far on the tasks the format was tuned on, by a little on unseen
+ones). The tool-call schema is decoded instead and its output turned back into the request's shape, so
+the rest of the pipeline never sees the difference. Only plain menus are converted: a branch with
+constraints beyond its one property, or a `$ref` into the branches, keeps the request's own schema (its
+meaning would not survive the move)."""
 
 from typing import Any
 
