@@ -11,6 +11,7 @@ run had drafted before this one; never tuned on). Merges its rows into bench/res
 """
 
 import argparse
+import os
 import platform
 import time
 from pathlib import Path
@@ -83,10 +84,11 @@ def main() -> None:
     for menu_format in args.formats:
         tier = tiers[args.tier].model_copy(update={"menu_format": menu_format})
         rows = [draft_row(request, args.tier, engine, tier) for request in requests]
-        runs[menu_format] = {"summary": summary(rows, tier.verify_min_logprob), "rows": rows}
+        judged = summary(rows, tier.verify_min_logprob)
+        runs[menu_format] = {"summary": judged, "threads": settings.threads(), "rows": rows}
         print(menu_format, runs[menu_format]["summary"], flush=True)
     results = orjson.loads(OUT.read_bytes()) if OUT.exists() else {"runs": {}}  # read late: runs may overlap
-    results["machine"] = f"{platform.machine()}, {settings.threads()} thread(s), CPU only"
+    results["machine"] = f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores, CPU only"
     results["runs"].setdefault(f"{args.tier}/{args.split}", {}).update(runs)
     OUT.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
 
