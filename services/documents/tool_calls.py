@@ -15,6 +15,7 @@ import orjson
 
 from services.documents.menus import ALTERNATIVES, DEFINITIONS
 from services.documents.reordered import MENU_LINE
+from services.documents.segments import join
 
 PLAIN_BRANCH_KEYS = {"type", "properties", "required", "additionalProperties", "description", "title"}
 PLAIN_MENU_KEYS = {"$schema", "$id", "title", "description", *DEFINITIONS}
@@ -66,10 +67,11 @@ def tools(schema: dict[str, Any]) -> list[dict[str, Any]] | None:
     return found
 
 
-def tool_call_schema(schema: dict[str, Any]) -> dict[str, Any] | None:
-    """The schema of one tool call from the menu (its definitions kept), None when it is no plain menu.
-    Every output it allows turns back (`as_menu_call`) into an output the menu allows."""
-    offered = tools(schema)
+def tool_call_schema(schema: dict[str, Any], offered: list[dict[str, Any]] | None = None) -> dict[str, Any] | None:
+    """The schema of one tool call from the menu (its definitions kept), None when it is no plain menu;
+    `offered`: its `tools`, when already read. Every output it allows turns back (`as_menu_call`) into an
+    output the menu allows."""
+    offered = offered if offered is not None else tools(schema)
     if offered is None:
         return None
     calls = [
@@ -96,10 +98,11 @@ def menu_pointer(pointer: str, value: Any) -> str:
     name itself is the call's key, whose value it belongs to (`/name` → `/<name>`)."""
     if not isinstance(value, dict) or not isinstance(value.get("name"), str):
         return pointer
-    called = "/" + value["name"].replace("~", "~0").replace("/", "~1")
-    for member in ("/arguments", "/name"):
-        if pointer == member or pointer.startswith(member + "/"):
-            return called + pointer[len(member) :] if member == "/arguments" else called
+    called = join("", value["name"])
+    if pointer == "/name":
+        return called
+    if pointer == "/arguments" or pointer.startswith("/arguments/"):
+        return called + pointer.removeprefix("/arguments")
     return pointer
 
 
@@ -107,7 +110,7 @@ def described_in_prompt(prompt: str, offered: list[dict[str, Any]]) -> tuple[str
     """The prompt without the lines that describe the offered calls ("- <name>: <description>", the way a
     menu is listed in a prompt, documents/reordered.py), each description moved into its tool unless the
     schema gave it one: the `<tools>` list says it once, where the model was trained to read it."""
-    names = {tool["function"]["name"]: tool for tool in offered}
+    names = {tool["function"]["name"] for tool in offered}
     said: dict[str, str] = {}
     kept = []
     for line in prompt.split("\n"):
@@ -123,6 +126,5 @@ def described_in_prompt(prompt: str, offered: list[dict[str, Any]]) -> tuple[str
         function = tool["function"]
         if "description" not in function and said.get(function["name"]):
             function = {"name": function["name"], "description": said[function["name"]], **function}
-            function = {k: function[k] for k in ("name", "description", "parameters")}
         moved.append({**tool, "function": function})
     return "\n".join(kept).strip(), moved

@@ -43,8 +43,8 @@ class WholeAsk:
 def whole_ask(prompt: str, json_schema: dict[str, Any], context: str | None, tier: Tier) -> WholeAsk:
     offered = tools(json_schema) if tier.menu_format == "tool_calls" else None
     if offered is not None:
+        decoded = tool_call_schema(json_schema, offered)
         asked, offered = described_in_prompt(prompt, offered)
-        messages = tool_call_messages(asked, offered, context)
-        return WholeAsk(messages, tool_call_schema(json_schema) or json_schema, TOOL_PROMPT_VERSION, True)
+        return WholeAsk(tool_call_messages(asked, offered, context), decoded, TOOL_PROMPT_VERSION, True)
     messages = generation_messages(prompt, json_schema, context, tier.prompt)
     return WholeAsk(messages, json_schema, tier.prompt.version)

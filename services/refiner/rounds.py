@@ -143,8 +143,8 @@ def refine(critique: Critique, engine: Engine, tier: Tier) -> Draft:
             ask = whole_regeneration(critique, tier)
             note = f"/; {ask.note}" if ask.note else "/"
             result = round_.call(ask.messages, ask.json_schema, note, prompt_version=ask.prompt_version)
-            result = ask.answer(result) if result is not None else None
             if result is not None:
+                result = ask.answer(result)
                 output, text, parsed = result.value, result.text, True
         elif segments:
             output = round_.segments(output, segments)
