@@ -63,12 +63,22 @@ def generate_draft(message: ClassifiedRequest, engine: Engine, tier: Tier) -> Dr
 
 
 def first_draft(message: ClassifiedRequest, engine: Engine, tier: Tier) -> Draft | Result:
-    """The draft, or a `budget_exhausted` Result when the budget cannot cover even the first call."""
+    """The draft, or a `budget_exhausted` Result when the budget cannot cover even the first call (for a
+    second opinion: its candidate kept as the output, unverified, as the critic ends one it cannot afford)."""
     try:
         return generate_draft(message, engine, tier)
     except BudgetExceeded as exc:
+        candidate = message.second_opinion_of
+        if candidate is None:
+            return message.result(
+                ResultStatus.budget_exhausted, verdicts=[Verdict(pointer="", kind="budget", message=str(exc))]
+            )
         return message.result(
-            ResultStatus.budget_exhausted, verdicts=[Verdict(pointer="", kind="budget", message=str(exc))]
+            ResultStatus.budget_exhausted,
+            output=candidate.output,
+            rounds=candidate.rounds,
+            confidence=candidate.confidence,
+            verdicts=[Verdict(pointer="", kind="budget", message=f"unverified: no second opinion: {exc}")],
         )
 
 

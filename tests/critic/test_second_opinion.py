@@ -2,12 +2,14 @@
 drafts agree (kinds of large-tier drafts seen on BFCL, rewritten)."""
 
 from schemas import Confidence, Draft, GenerationRequest, Ledger, LedgerEntry, ResultStatus, SecondOpinion
-from services.critic.decide import Escalation
+from services.critic.decide import Escalation, redrafted
 from services.critic.review import review
 from services.critic.second_opinion import SecondOpinionPolicy
 from services.documents.reordered import reordered_prompt, reordered_schema
-from services.generator.drafting import drafting_schema
+from services.generator.drafting import drafting_schema, first_draft
+from services.inference.tiers import load_tiers
 from services.pipeline import Pipeline
+from services.settings import Settings
 from tests.conftest import make_request
 from tests.stub_engine import StubEngine, stub_pool
 
@@ -19,6 +21,7 @@ SCHEMA = {
 PROMPT = "Plan a trip: 3 days in Lisbon. Give the city and the number of days."
 POLICY = SecondOpinionPolicy({"large": -0.1})
 LADDER = Escalation(("small", "medium", "large"))
+TIERS = load_tiers(Settings().tiers_file)
 
 
 def draft(least: float = -0.3, tier: str = "large", budget: int = 2000, **request) -> Draft:
@@ -118,3 +121,13 @@ def test_in_process_a_model_swayed_by_the_order_is_not_accepted() -> None:
     steady = StubEngine('{"city": "Lisbon", "days": 3}', logprobs=(-0.3,))
     assert Pipeline(stub_pool(steady), second_opinion=POLICY).run(request).result.status == ResultStatus.accepted
     assert len(steady.calls) == 2
+
+
+def test_a_second_draft_the_budget_cannot_cover_keeps_its_candidate_unverified() -> None:
+    first = draft(-0.3, budget=120)
+    candidate = SecondOpinion(output=first.output, rounds=1, confidence=first.confidence)
+    message = redrafted(first, "large", "second opinion", second_opinion_of=candidate)
+    result = first_draft(message, StubEngine('{"city": "Lisbon", "days": 3}'), TIERS["large"])
+    assert result.status == ResultStatus.budget_exhausted and result.output == {"city": "Lisbon", "days": 3}
+    assert result.rounds == 1 and result.confidence.min_logprob == -0.3
+    assert result.verdicts[0].message.startswith("unverified: no second opinion")
