@@ -21,7 +21,7 @@ from schemas import Verdict
 from services.critic.known_words import KnownWords
 from services.critic.request_choices import Choice, RequestReading, contradicted_verdict, name_words
 from services.documents.evidence import normalise
-from services.documents.menus import call_branch, menu
+from services.documents.menus import call_branch, made_call, menu
 from services.documents.schema_walk import walk
 from services.documents.segments import join, nodes
 
@@ -33,10 +33,10 @@ def _share_named(name: str, ask: KnownWords) -> float:
 
 def contradicted_call(output: Any, schema: dict[str, Any], request: RequestReading) -> list[Choice]:
     """The call the draft makes, when the ask names another call of the menu in full and not this one."""
-    offered = menu(schema)
-    if not offered or not isinstance(output, dict) or len(output) != 1:
+    called = made_call(schema, output)
+    if called is None:
         return []
-    [called] = output
+    offered = menu(schema)
     mine = _share_named(called, request.ask)
     named = [name for name in offered if name != called and _share_named(name, request.ask) == 1.0 > mine]
     return [Choice(join("", called), called, f"the request names the call {named[0]!r}", named[0])] if named else []
@@ -56,10 +56,10 @@ def _said_in_ask(phrase: str, request: RequestReading) -> bool:
 def option_of_another_call(output: Any, schema: dict[str, Any], request: RequestReading) -> list[Choice]:
     """The call the draft makes, when the ask states an option of two or more words that only another call
     offers, and the draft neither carries it nor offers it."""
-    offered = menu(schema)
-    if not offered or not isinstance(output, dict) or len(output) != 1 or next(iter(output)) not in offered:
+    called = made_call(schema, output)
+    if called is None:
         return []
-    [called] = output
+    offered = menu(schema)
     carried = {v.casefold() for _, v in nodes(output) if isinstance(v, str)} | _phrase_options(
         call_branch(schema, called)
     )

@@ -22,7 +22,7 @@ from typing import Any
 from schemas import GenerationRequest, Verdict
 from services.critic.encoder import SentenceEncoder
 from services.critic.request_choices import Choice, ask_and_rest, contradicted_verdict, name_words
-from services.documents.menus import call_branch, menu
+from services.documents.menus import call_branch, made_call, menu
 from services.documents.segments import join
 
 MENU_LINE = re.compile(r"^\s*[-*]\s*`?([\w.\-]+)`?\s*:\s*(.+?)\s*$", re.MULTILINE)
@@ -64,11 +64,8 @@ class MenuJudge:
 
     def doubted_call(self, output: Any, schema: dict[str, Any], prompt: str) -> list[Choice]:
         """The call the draft makes, when another offered function fits the ask better by > margin."""
-        functions = offered_functions(schema, prompt)
-        if functions is None or not isinstance(output, dict) or len(output) != 1:
-            return []
-        [called] = output
-        if called not in functions:
+        functions, called = offered_functions(schema, prompt), made_call(schema, output)
+        if functions is None or called is None:
             return []
         scores = self.scores(ask_and_rest(prompt)[0], functions)
         best = max((n for n in scores if n != called), key=scores.__getitem__)

@@ -45,7 +45,7 @@ def review(
     draft = _charged(draft, checks, started)
     decision = decide(draft, verdicts, max_rounds, escalation)
     if second_opinion is not None and accepted(decision) and second_opinion.wants(draft):
-        decision = second_opinion.ask(draft, decision)
+        decision = second_opinion.ask(draft)
     return Review(draft, verdicts, decision)
 
 

@@ -8,17 +8,22 @@ opinion of itself. Measured on the 114 large-tier calibration drafts the checks 
 threshold accept (bench/second_opinion.py): the two drafts disagree on 11 of the 17 wrong ones and on 7 of
 the 97 right ones; with the second opinion asked below log P -0.1 (61 of the 114), wrong accepts fall
 from 17 to 7 for 7 right answers turned away. A disagreement is a `semantic` verdict (code `disagreed`):
-a tier up, or rejected at the top."""
+a tier up, or rejected at the top.
+
+A menu call is asked again over that call alone: on 41 large-tier tool-call drafts of BFCL live_multiple
+(bench/results/narrow_second_opinion.json, 15 of them on tasks never tuned on) it catches as many wrong
+answers as the whole menu reordered (4 of 9) and turns away fewer right ones (6 vs 9 of 32) for half the
+tokens (~445 vs ~900), so after a ~1 100-token first draft it fits a 2 000-token budget (39 of 41 vs 31)."""
 
 from dataclasses import dataclass
 from typing import Any
 
 from schemas import Draft, ResultStatus, SecondOpinion, Verdict
-from services.critic.decide import Decision, Escalation, decide, prompt_tokens, redrafted
+from services.critic.decide import Decision, Escalation, decide, redrafted
 from services.critic.free_repairs import free_repairs
 from services.critic.menu_judge import MenuJudge
 from services.critic.validators import check_draft
-from services.inference.budget import MIN_NEW_TOKENS, remaining_tokens
+from services.documents.menus import made_call
 from services.inference.tiers import Tier
 
 
@@ -42,27 +47,16 @@ class SecondOpinionPolicy:
             and draft.request.answered_by_request
         )
 
-    def ask(self, draft: Draft, accepted: Decision) -> Decision:
-        """Draft the request again for a second opinion. When the budget cannot pay for the second draft,
-        the answer is not accepted unverified: on the calibration drafts a quarter of the answers below the
-        band were wrong (16 of 61), far above what "accepted" may mean, so the Result is `budget_exhausted`,
-        the draft kept as its output and a `budget` verdict saying what was missing."""
+    def ask(self, draft: Draft) -> Decision:
+        """Draft the request again for a second opinion: for a menu call, over that call alone (its
+        arguments asked again in reverse order; the choice of call is the menu checks' to judge). The
+        generator, which counts tokens, ends it `budget_exhausted` with the candidate kept when the budget
+        cannot pay for the second draft: it is never accepted unverified."""
         assert draft.confidence is not None  # wants() held
-        left, needed = remaining_tokens(draft.request, draft.ledger), prompt_tokens(draft, ("generator",))
-        if left < needed + MIN_NEW_TOKENS:
-            assert accepted.result is not None
-            note = Verdict(
-                pointer="",
-                kind="budget",
-                message=f"unverified: least log P {draft.confidence.min_logprob:.2f} is below "
-                f"{self.below[draft.tier]}, where {draft.tier} answers need a second opinion; {left} tokens "
-                f"left, a second draft needs ~{needed + MIN_NEW_TOKENS}",
-            )
-            update = {"status": ResultStatus.budget_exhausted, "verdicts": [*accepted.result.verdicts, note]}
-            return Decision(result=accepted.result.model_copy(update=update))
         reason = f"second opinion on {draft.tier}: least log P {draft.confidence.min_logprob:.2f}"
         candidate = SecondOpinion(output=draft.output, rounds=draft.round, confidence=draft.confidence)
-        return Decision(escalate=redrafted(draft, draft.tier, reason, second_opinion_of=candidate))
+        call = made_call(draft.request.json_schema, draft.output)
+        return Decision(escalate=redrafted(draft, draft.tier, reason, second_opinion_of=candidate, call=call))
 
 
 def compare(draft: Draft, menu_judge: MenuJudge | None) -> tuple[bool, Any]:

@@ -26,6 +26,14 @@ def call_branch(schema: dict[str, Any], name: str) -> dict[str, Any] | None:
     return next(b for c in ALTERNATIVES for b in schema.get(c) or [] if name in b["properties"])
 
 
+def made_call(schema: dict[str, Any], output: Any) -> str | None:
+    """The offered call an output makes (`{"<name>": {...}}`, the name on the schema's menu), else None."""
+    if not isinstance(output, dict) or len(output) != 1:
+        return None
+    [name] = output
+    return name if name in menu(schema) else None
+
+
 def narrowed_to_call(schema: dict[str, Any], name: str) -> dict[str, Any] | None:
     """The menu with only the branch that calls `name` (its definitions kept), None if it offers no such
     call: a draft decoded against it can only make that call, and is still valid against the whole menu."""

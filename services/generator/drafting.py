@@ -5,14 +5,16 @@ from typing import Any
 from schemas import ClassifiedRequest, Draft, Result, ResultStatus, Verdict
 from services.documents.menus import narrowed_to_call
 from services.documents.reordered import reordered_prompt, reordered_schema
-from services.inference.budget import BudgetExceeded
+from services.inference.budget import MIN_NEW_TOKENS, BudgetExceeded
 from services.inference.calls import constrained_call
 from services.inference.engines.base import Engine, SchemaCompileError
+from services.inference.prompts import compact_json
 from services.inference.tiers import Tier
 from services.inference.whole_output import whole_ask
 
 # What a request can fail on here, as opposed to a fault of the stage (see `failure_reason`).
 REQUEST_FAILURES = (SchemaCompileError, ValueError)
+TOOL_CALL_WRAP = 8  # `{"name": …, "arguments": …}` around a call's arguments, in Qwen's tokens
 
 
 def drafting_schema(message: ClassifiedRequest) -> dict[str, Any]:
@@ -26,6 +28,17 @@ def drafting_schema(message: ClassifiedRequest) -> dict[str, Any]:
 def drafting_prompt(message: ClassifiedRequest) -> str:
     prompt = message.request.prompt
     return reordered_prompt(prompt) if message.second_opinion_of else prompt
+
+
+def answer_room(message: ClassifiedRequest, engine: Engine, as_tool_call: bool) -> int:
+    """The fewest new tokens worth drafting with: for a second opinion, as many as its candidate takes (a
+    second answer cut shorter would disagree for lack of room, not of meaning), with a tool call's wrapping;
+    else the budget's floor."""
+    candidate = message.second_opinion_of
+    if candidate is None:
+        return MIN_NEW_TOKENS
+    written = engine.count_tokens([{"role": "assistant", "content": compact_json(candidate.output)}])
+    return written + (TOOL_CALL_WRAP if as_tool_call else 0)
 
 
 def generate_draft(message: ClassifiedRequest, engine: Engine, tier: Tier) -> Draft:
@@ -43,6 +56,7 @@ def generate_draft(message: ClassifiedRequest, engine: Engine, tier: Tier) -> Dr
         stage="generator",
         round_=0,
         note=ask.note,
+        least_new_tokens=answer_room(message, engine, ask.as_tool_call),
         prompt_version=ask.prompt_version,
     )
     call = ask.answer(call)

@@ -14,12 +14,21 @@ def remaining_tokens(request: GenerationRequest, ledger: Ledger) -> int:
     return request.budget.max_tokens - ledger.tokens
 
 
-def plan_call(request: GenerationRequest, ledger: Ledger, tier: Tier, input_tokens: int, wanted_new: int) -> int:
-    """How many new tokens the next call may generate; raises BudgetExceeded when it may not run at all."""
+def plan_call(
+    request: GenerationRequest,
+    ledger: Ledger,
+    tier: Tier,
+    input_tokens: int,
+    wanted_new: int,
+    least_new: int = MIN_NEW_TOKENS,
+) -> int:
+    """How many new tokens the next call may generate; raises BudgetExceeded when it may not run at all,
+    or with room for fewer than `least_new` (a call whose answer cut short would be worthless)."""
+    least_new = max(least_new, MIN_NEW_TOKENS)
     room = remaining_tokens(request, ledger) - input_tokens
-    if room < MIN_NEW_TOKENS:
+    if room < least_new:
         raise BudgetExceeded(
-            f"call needs {input_tokens} input + {MIN_NEW_TOKENS} output tokens, "
+            f"call needs {input_tokens} input + {least_new} output tokens, "
             f"{remaining_tokens(request, ledger)} of {request.budget.max_tokens} left"
         )
     max_new = min(wanted_new, room)

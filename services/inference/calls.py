@@ -8,7 +8,7 @@ import orjson
 from schemas import Confidence, GenerationRequest, Ledger, LedgerEntry
 from schemas.ledger import Stage
 from services.documents.positions import pointer_at
-from services.inference.budget import plan_call, remaining_tokens
+from services.inference.budget import MIN_NEW_TOKENS, plan_call, remaining_tokens
 from services.inference.engines.base import Completion, Engine, Message
 from services.inference.engines.registry import engine_kind
 from services.inference.spans import CallInfo, model_call_span, record_completion, record_error
@@ -38,13 +38,15 @@ def constrained_call(
     round_: int,
     note: str | None = None,
     max_new_tokens: int | None = None,
+    least_new_tokens: int = MIN_NEW_TOKENS,
     prompt_version: str | None = None,
 ) -> CallResult:
     """Plan within the budget (raises BudgetExceeded), generate, parse, and account for the call.
-    `max_new_tokens` lowers the tier's cap for a call whose value is known to be short."""
+    `max_new_tokens` lowers the tier's cap for a call whose value is known to be short; `least_new_tokens`
+    is the room below which the call is not worth starting."""
     input_tokens = engine.count_tokens(messages)
     wanted = min(tier.max_new_tokens, max_new_tokens or tier.max_new_tokens)
-    max_new = plan_call(request, ledger, tier, input_tokens, wanted)
+    max_new = plan_call(request, ledger, tier, input_tokens, wanted, least_new_tokens)
     info = CallInfo(
         provider=engine_kind(tier),
         model=engine.model_name,

@@ -74,12 +74,20 @@ def test_the_second_draft_is_asked_on_the_same_tier_under_the_reordered_schema()
 
 
 def test_a_budget_that_cannot_pay_for_it_ends_unverified_with_the_draft_kept() -> None:
-    result = review(draft(-0.3, budget=150), None, 2, second_opinion=POLICY).decision.result
+    def run(budget: int, logprob: float):
+        request = make_request(prompt=PROMPT, schema=SCHEMA, tier="large", budget={"max_tokens": budget})
+        engine = StubEngine('{"city": "Lisbon", "days": 3}', logprobs=(logprob,))
+        return Pipeline(stub_pool(engine), second_opinion=POLICY).run(GenerationRequest.model_validate(request))
+
+    first = run(2000, -0.3).result.ledger.entries[0]
+    tight = first.input_tokens + first.output_tokens + 10  # the first draft fits, a second cannot
+    result = run(tight, -0.3).result
     assert result.status == ResultStatus.budget_exhausted and result.output == {"city": "Lisbon", "days": 3}
     [note] = result.verdicts
     assert note.severity == "error" and note.kind == "budget"
-    assert note.message.startswith("unverified: least log P -0.30")
-    sure = review(draft(-0.05, budget=150), None, 2, second_opinion=POLICY).decision.result
+    assert note.message.startswith("unverified: no second opinion")
+    assert [e.stage for e in result.ledger.entries] == ["generator", "critic"] and result.ledger.tokens <= tight
+    sure = run(tight, -0.05).result
     assert sure.status == ResultStatus.accepted and sure.verdicts == []
 
 
@@ -131,3 +139,24 @@ def test_a_second_draft_the_budget_cannot_cover_keeps_its_candidate_unverified()
     assert result.status == ResultStatus.budget_exhausted and result.output == {"city": "Lisbon", "days": 3}
     assert result.rounds == 1 and result.confidence.min_logprob == -0.3
     assert result.verdicts[0].message.startswith("unverified: no second opinion")
+
+
+def test_a_menu_call_is_asked_again_over_that_call_alone() -> None:
+    book = {"type": "object", "properties": {"city": {"type": "string"}, "nights": {"type": "integer"}}}
+    find = {"type": "object", "properties": {"city": {"type": "string"}}}
+    menu = {
+        "anyOf": [
+            {"type": "object", "properties": {"book": book}, "required": ["book"], "additionalProperties": False},
+            {"type": "object", "properties": {"find": find}, "required": ["find"], "additionalProperties": False},
+        ]
+    }
+    drafted = draft(-0.3).model_copy(
+        update={
+            "request": GenerationRequest.model_validate(make_request(prompt="Book Lisbon, 2 nights", schema=menu)),
+            "output": {"book": {"city": "Lisbon", "nights": 2}},
+        }
+    )
+    again = review(drafted, None, 2, escalation=LADDER, second_opinion=POLICY).decision.escalate
+    assert again is not None and again.call == "book" and again.second_opinion_of is not None
+    [branch] = drafting_schema(again)["anyOf"]
+    assert list(branch["properties"]["book"]["properties"]) == ["nights", "city"]
