@@ -100,6 +100,27 @@ def second_row(request: GenerationRequest, judged: dict, variant: str, engine, t
     }
 
 
+def recompared(row: dict, request: GenerationRequest, judge: MenuJudge, drafted: dict[str, Any]) -> None:
+    """Each stored second draft compared again with its candidate as today's critic compares (no model):
+    `agreed`; `agreed_equal` keeps the first run's rule (both drafts equal). `drafted`: first drafts by
+    task, for rows written before candidates were (re-judged from the draft)."""
+    if "candidate" not in row:
+        first = {"task": row["task"], "tier": TIER, "output": drafted[row["task"]]}
+        row["candidate"] = rejudge(first, request, judge)["output"]
+    for second in row["second"]:
+        if "second_output" not in second:
+            continue
+        second.setdefault("agreed_equal", second["agreed"])
+        draft = Draft(
+            request=request,
+            tier=TIER,
+            received_at_ms=0,
+            output=second["second_output"],
+            second_opinion_of=SecondOpinion(output=row["candidate"]),
+        )
+        second["agreed"] = compare(draft, judge)[0]
+
+
 def summary(rows: list[dict], variant: str, below: float = 0.0) -> dict:
     """Per variant, for the drafts whose least log P is below `below` (the band that asks)."""
     asked = [
@@ -137,21 +158,25 @@ def main() -> None:
     parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
     parser.add_argument("--summarise", action="store_true", help="re-read the rows written, run no model")
     args = parser.parse_args()
-    if args.summarise:
-        report = orjson.loads(OUT.read_bytes())
-        for judged in report["splits"].values():
-            judged.update(summarised(judged["rows"], args.variants))
-        OUT.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2))
-        return
     settings = Settings()
-    tiers = load_tiers(settings.tiers_file)
-    tier = tiers[TIER]
-    engine = EnginePool(tiers, settings).get(TIER, None)
     judge = load_menu_judge(settings.menu_judge_margin)
     assert judge is not None, "the menu judge is switched off"
     roomy = {"budget": {"max_tokens": 20_000}}  # every second draft is measured; the budget fit is counted
     live = bfcl_requests(category="live_multiple")
     requests = {r["id"]: GenerationRequest.model_validate(r | roomy) for r in live}
+    if args.summarise:
+        report = orjson.loads(OUT.read_bytes())
+        runs = [run for key, run in orjson.loads(DRAFTS.read_bytes())["runs"].items() if key.startswith(f"{TIER}/")]
+        drafted = {r["id"]: r["output"] for run in runs for r in run["tool_calls"]["rows"]}
+        for judged in report["splits"].values():
+            for row in judged["rows"]:
+                recompared(row, requests[row["task"]], judge, drafted)
+            judged.update(summarised(judged["rows"], args.variants))
+        OUT.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2))
+        return
+    tiers = load_tiers(settings.tiers_file)
+    tier = tiers[TIER]
+    engine = EnginePool(tiers, settings).get(TIER, None)
     drafts = orjson.loads(DRAFTS.read_bytes())["runs"]
     report: dict[str, Any] = {
         "machine": f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores, CPU only",
@@ -174,6 +199,7 @@ def main() -> None:
                     "min_logprob": drafted["min_logprob"],
                     "right": bool(judged["correct"]),
                     "first_tokens": drafted["tokens"],
+                    "candidate": judged["output"],
                     "second": seconds,
                 }
             )

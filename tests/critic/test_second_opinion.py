@@ -4,7 +4,7 @@ drafts agree (kinds of large-tier drafts seen on BFCL, rewritten)."""
 from schemas import Confidence, Draft, GenerationRequest, Ledger, LedgerEntry, ResultStatus, SecondOpinion
 from services.critic.decide import Escalation, redrafted
 from services.critic.review import review
-from services.critic.second_opinion import SecondOpinionPolicy
+from services.critic.second_opinion import SecondOpinionPolicy, said_by
 from services.documents.reordered import reordered_prompt, reordered_schema
 from services.generator.drafting import drafting_schema, first_draft
 from services.inference.tiers import load_tiers
@@ -160,3 +160,15 @@ def test_a_menu_call_is_asked_again_over_that_call_alone() -> None:
     assert again is not None and again.call == "book" and again.second_opinion_of is not None
     [branch] = drafting_schema(again)["anyOf"]
     assert list(branch["properties"]["book"]["properties"]) == ["nights", "city"]
+
+
+def test_a_second_draft_that_says_less_agrees_and_one_that_says_more_or_otherwise_does_not() -> None:
+    call = {"find": {"city": "Pinole, CA", "is_unisex": True}}
+    assert said_by(call, {"find": {"city": "Pinole, CA"}})  # an optional argument left out
+    assert said_by(call, {"find": {"is_unisex": True, "city": "Pinole, CA"}})
+    assert not said_by(call, {"find": {"city": "Pinole"}})  # another value
+    assert not said_by({"find": {"city": "Pinole, CA"}}, call)  # an argument the candidate left out
+    assert not said_by(call, {"book": {"city": "Pinole, CA"}})  # another call
+    assert not said_by([1, 2], [1])
+    short = review(second({"city": "Lisbon"}), None, 2, escalation=LADDER).decision.result
+    assert short.status == ResultStatus.rejected  # a required property left out is no answer
