@@ -30,6 +30,16 @@ def drafting_prompt(message: ClassifiedRequest) -> str:
     return reordered_prompt(prompt) if message.second_opinion_of else prompt
 
 
+def drafting_note(message: ClassifiedRequest, asked: str | None) -> str | None:
+    """What the ledger says this draft was: a second opinion, over one call, how it was asked."""
+    said = [
+        "second opinion" if message.second_opinion_of else None,
+        f"only {message.call!r}" if message.call else None,
+        asked,
+    ]
+    return "; ".join(s for s in said if s) or None
+
+
 def answer_room(message: ClassifiedRequest, engine: Engine, as_tool_call: bool) -> int:
     """The fewest new tokens worth drafting with: for a second opinion, as many as its candidate takes (a
     second answer cut shorter would disagree for lack of room, not of meaning), with a tool call's wrapping;
@@ -55,7 +65,7 @@ def generate_draft(message: ClassifiedRequest, engine: Engine, tier: Tier) -> Dr
         json_schema=ask.json_schema,
         stage="generator",
         round_=0,
-        note=ask.note,
+        note=drafting_note(message, ask.note),
         least_new_tokens=answer_room(message, engine, ask.as_tool_call),
         prompt_version=ask.prompt_version,
     )

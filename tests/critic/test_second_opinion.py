@@ -141,6 +141,14 @@ def test_a_second_draft_the_budget_cannot_cover_keeps_its_candidate_unverified()
     assert result.verdicts[0].message.startswith("unverified: no second opinion")
 
 
+def test_the_ledger_says_a_draft_was_a_second_opinion_over_one_call() -> None:
+    first = draft(-0.3)
+    candidate = SecondOpinion(output=first.output, confidence=first.confidence)
+    message = redrafted(first, "large", "second opinion", second_opinion_of=candidate)
+    again = first_draft(message, StubEngine('{"days": 3, "city": "Lisbon"}'), TIERS["large"])
+    assert again.ledger.entries[-1].note == "second opinion"
+
+
 def test_a_menu_call_is_asked_again_over_that_call_alone() -> None:
     book = {"type": "object", "properties": {"city": {"type": "string"}, "nights": {"type": "integer"}}}
     find = {"type": "object", "properties": {"city": {"type": "string"}}}
