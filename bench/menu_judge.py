@@ -22,11 +22,11 @@ from typing import Any
 import orjson
 
 from schemas import Draft, GenerationRequest
-from services.critic.encoder import SentenceEncoder
-from services.critic.menu_judge import MenuJudge, offered_functions
-from services.critic.request_choices import ask_and_rest
+from services.critic.menu_judge import MenuJudge
 from services.critic.validators import check_draft
 from services.documents.bfcl import bfcl_requests, read_jsonl
+from services.documents.function_menu import ask_and_rest, offered_functions
+from services.inference.encoder import SentenceEncoder
 from services.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -31,10 +31,10 @@ import orjson
 
 from refinery.calibrate import rejudge
 from schemas import Classification, ClassifiedRequest, Draft, GenerationRequest, SecondOpinion
-from services.critic.menu_judge import MenuJudge, load_menu_judge, offered_functions
-from services.critic.request_choices import ask_and_rest
+from services.critic.menu_judge import MenuJudge, load_menu_judge
 from services.critic.second_opinion import compare
 from services.documents.bfcl import bfcl_requests
+from services.documents.function_menu import ask_and_rest, offered_functions
 from services.documents.menus import call_branch
 from services.generator.drafting import generate_draft
 from services.inference.engines import EnginePool

@@ -23,12 +23,12 @@ import orjson
 from bench.refine_tokens import TokenTally, full_regeneration_tokens
 from bench.seeded import TASKS
 from schemas import Draft, GenerationRequest, Ledger
-from services.critic.encoder import SentenceEncoder
 from services.critic.grounding import GroundingChecker
 from services.critic.review import review
 from services.critic.validators import check_draft
 from services.documents.bfcl import bfcl_correct, bfcl_requests
 from services.documents.segments import get, patch
+from services.inference.encoder import SentenceEncoder
 from services.inference.engines import EnginePool
 from services.inference.tiers import load_tiers
 from services.pipeline import Pipeline

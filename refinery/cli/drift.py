@@ -34,7 +34,7 @@ def drift(
         settings = settings.model_copy(update={"drift_threshold": threshold})
     embed = None
     if embeddings:
-        from services.critic.encoder import SentenceEncoder
+        from services.inference.encoder import SentenceEncoder
 
         embed = SentenceEncoder(threads=1).encode
     fed, rows = asyncio.run(drift_report(settings, embed))

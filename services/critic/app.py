@@ -8,13 +8,13 @@ from opentelemetry import trace
 
 from schemas import Draft
 from services.critic.decide import Escalation
-from services.critic.encoder import SentenceEncoder
 from services.critic.grounding import GroundingChecker
 from services.critic.menu_judge import MenuJudge, load_menu_judge
 from services.critic.review import Review, review
 from services.critic.second_opinion import SecondOpinionPolicy
 from services.critic.verifier import ConfidenceVerifier
 from services.inference.budget import remaining_tokens
+from services.inference.encoder import SentenceEncoder
 from services.inference.tiers import load_tiers
 from services.runtime.handler import Outcome, Send, StageEdge
 from services.runtime.inbound import Inbound

@@ -18,8 +18,9 @@ from typing import Any
 
 from schemas import Verdict
 from services.critic.known_words import KnownWords
-from services.critic.request_choices import ask_and_rest, name_words
 from services.documents.evidence import normalise
+from services.documents.function_menu import ask_and_rest
+from services.documents.names import name_words
 from services.documents.segments import join, object_schema
 
 MIN_WORD = 3  # "a", "of", "id" name nothing

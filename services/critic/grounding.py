@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from schemas import Verdict
-from services.critic.encoder import SentenceEncoder
 from services.documents.evidence import (
     as_stated,
     date_forms,
@@ -29,6 +28,7 @@ from services.documents.evidence import (
     times_stated,
 )
 from services.documents.segments import field_name, nodes, subschema
+from services.inference.encoder import SentenceEncoder
 
 
 def context_numbers(context: str) -> set[float]:

@@ -19,9 +19,10 @@ from typing import Any
 
 from schemas import Verdict
 from services.critic.known_words import KnownWords
-from services.critic.request_choices import Choice, RequestReading, contradicted_verdict, name_words
+from services.critic.request_choices import Choice, RequestReading, contradicted_verdict
 from services.documents.evidence import normalise
 from services.documents.menus import call_branch, made_call, menu
+from services.documents.names import name_words
 from services.documents.schema_walk import walk
 from services.documents.segments import join, nodes
 

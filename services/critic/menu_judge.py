@@ -15,36 +15,15 @@ right-function ones; its favourite is the expected call in 43 of the 45 (the cas
 it: critic/decide.py). The judge reads descriptions from the schema's branches or from
 the prompt's menu lines ("- name: description"); without one for every function it does not judge."""
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from schemas import GenerationRequest, Verdict
-from services.critic.encoder import SentenceEncoder
-from services.critic.request_choices import Choice, ask_and_rest, contradicted_verdict, name_words
-from services.documents.menus import call_branch, made_call, menu
+from services.critic.request_choices import Choice, contradicted_verdict
+from services.documents.function_menu import ask_and_rest, function_text, offered_functions
+from services.documents.menus import made_call
 from services.documents.segments import join
-
-MENU_LINE = re.compile(r"^\s*[-*]\s*`?([\w.\-]+)`?\s*:\s*(.+?)\s*$", re.MULTILINE)
-
-
-def _branch_description(schema: dict[str, Any], name: str) -> str | None:
-    branch = call_branch(schema, name) or {}
-    arguments = (branch.get("properties") or {}).get(name)
-    described = branch.get("description") or (arguments.get("description") if isinstance(arguments, dict) else None)
-    return described if isinstance(described, str) and described.strip() else None
-
-
-def offered_functions(schema: dict[str, Any], prompt: str) -> dict[str, str] | None:
-    """Each offered name with its description (the schema's, else the prompt's menu line); None unless
-    every one has one."""
-    listed = {m.group(1): m.group(2) for m in MENU_LINE.finditer(ask_and_rest(prompt)[1])}
-    offered = {name: _branch_description(schema, name) or listed.get(name) for name in menu(schema)}
-    return offered if offered and all(offered.values()) else None
-
-
-def function_text(name: str, description: str) -> str:
-    return f"{' '.join(name_words(name.replace('.', '_')))}: {description}"
+from services.inference.encoder import SentenceEncoder
 
 
 @dataclass(frozen=True)

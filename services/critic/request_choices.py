@@ -18,7 +18,6 @@ contradiction only from the request's first line, the ask itself: a function men
 after it name every option and would make any choice look contradicted. Judged without a context only, like
 request support. Measured on the 420 calibration drafts (README, "Verifier"): 30 contradicted, all wrong."""
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -27,15 +26,13 @@ from schemas import Verdict
 from services.critic.described_values import options
 from services.critic.grounding import same_number
 from services.critic.known_words import KnownWords
-from services.critic.request_support import MIN_SHARE, STOPWORDS, string_supported
+from services.critic.request_support import MIN_SHARE, string_supported
 from services.documents.days import stated_days
 from services.documents.evidence import WORD, normalise, stated_numbers
+from services.documents.function_menu import ask_and_rest
+from services.documents.names import STOPWORDS, name_words
 from services.documents.segments import join, object_schema
 
-# Words of a field's name that say how it works, not what it is about ("include_", "has_", "is_").
-NAME_GRAMMAR = frozenset(
-    "has have is are include includes including allow allowed enable enabled with options option use only show".split()  # noqa: SIM905
-)
 # "don't" reads as "don t" once normalised: the stems of the n't contractions stand for them.
 CONTRACTED = frozenset("don doesn didn isn aren wasn weren shouldn wouldn couldn mustn".split())  # noqa: SIM905
 NEGATIONS = CONTRACTED | frozenset("no not non without dont cannot never neither nor except excluding".split())  # noqa: SIM905
@@ -71,13 +68,6 @@ def filled_fields(output: Any, schema: dict[str, Any], pointer: str = "") -> Ite
         yield from filled_fields(value, schema, join(pointer, name))
 
 
-def name_words(name: str) -> list[str]:
-    """What a field is about, from its name: "has_laundry_service" → laundry, service; "avoidTolls" →
-    avoid, tolls."""
-    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", name).replace("_", " ").lower()
-    return [w for w in WORD.findall(spaced) if w not in NAME_GRAMMAR | STOPWORDS]
-
-
 def _named(phrase: str, known: KnownWords, every: bool) -> bool:
     """Whether the request names `phrase`: every word of it (`every`), or any."""
     words = [w for w in WORD.findall(phrase.lower()) if w not in STOPWORDS]
@@ -106,12 +96,6 @@ class Choice:
     value: Any
     why: str
     instead: str | None = None  # the call the request names instead, where a menu check knows it
-
-
-def ask_and_rest(prompt: str) -> tuple[str, str]:
-    """The request's first line, the ask itself, and the lines after it (instructions, a function menu)."""
-    ask, _, rest = prompt.partition("\n")
-    return ask, rest
 
 
 class RequestReading:

@@ -23,10 +23,11 @@ from typing import Any
 from schemas import Verdict
 from services.critic.grounding import same_number
 from services.critic.known_words import KnownWords
-from services.critic.request_choices import ask_and_rest
-from services.critic.request_support import STOPWORDS, words_supported
+from services.critic.request_support import words_supported
 from services.documents.days import MONTHS, stated_days, value_days
 from services.documents.evidence import normalise, percentages, stated_names, stated_numbers, written_numbers
+from services.documents.function_menu import ask_and_rest
+from services.documents.names import STOPWORDS
 from services.documents.segments import join, nodes, object_schema
 
 # Every repetition is bounded, so a hostile prompt (512 KiB of "a.a.a.") costs linear time, not quadratic.

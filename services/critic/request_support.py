@@ -22,6 +22,7 @@ from services.critic.grounding import claims, same_number
 from services.critic.known_words import KnownWords
 from services.documents.days import Day, stated_days, value_days
 from services.documents.evidence import WORD, date_forms, normalise, stated_numbers
+from services.documents.names import STOPWORDS
 from services.documents.segments import subschema
 from services.documents.standard_codes import code_names
 from services.documents.validation import EMAIL
@@ -33,9 +34,6 @@ class Unsupported:
     value: Any
 
 
-STOPWORDS = frozenset(
-    "a an the of and or in on at to for from with by is it its as be this that my me i you your our we".split()  # noqa: SIM905
-)
 NAMED_VALUES = re.compile(  # sentences that name the values a field takes: a default, or choices in prose
     r"\b(?:defaults?|use|if not (?:specified|given|provided)|no preference|can be|one of|either|options?"
     r"|possible values|allowed|must be|choose|select)\b",

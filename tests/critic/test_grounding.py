@@ -2,8 +2,8 @@
 
 import pytest
 
-from services.critic.encoder import SentenceEncoder
 from services.critic.grounding import GroundingChecker, context_numbers, date_forms
+from services.inference.encoder import SentenceEncoder
 
 CONTEXT = (
     "INVOICE No. INV-2024-0042\nBilled to: Ada Lovelace, 12 St James's Square, London\n"

@@ -4,10 +4,11 @@ a draft makes (kinds of wrong picks the large tier made on BFCL, rewritten)."""
 import pytest
 
 from schemas import Draft, GenerationRequest
-from services.critic.encoder import SentenceEncoder
-from services.critic.menu_judge import MenuJudge, load_menu_judge, offered_functions
+from services.critic.menu_judge import MenuJudge, load_menu_judge
 from services.critic.review import review
 from services.critic.validators import check_draft
+from services.documents.function_menu import offered_functions
+from services.inference.encoder import SentenceEncoder
 from tests.conftest import make_request
 
 FUNCTIONS = {

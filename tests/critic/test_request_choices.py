@@ -4,8 +4,9 @@ rewritten), and the refiner leaving out what was not asked for without a model c
 from typing import Any
 
 from schemas import Critique, Draft, GenerationRequest
-from services.critic.request_choices import RequestReading, contradicted_choices, name_words, unasked_choices
+from services.critic.request_choices import RequestReading, contradicted_choices, unasked_choices
 from services.critic.validators import check_draft
+from services.documents.names import name_words
 from services.documents.no_model_repairs import deterministic_repairs
 from tests.conftest import make_request
 

@@ -2,9 +2,9 @@
 allow, values copied between fields, names the context states."""
 
 from schemas import Critique, GenerationRequest, Ledger
-from services.critic.encoder import SentenceEncoder
 from services.critic.grounding import GroundingChecker
 from services.critic.validators import check_draft
+from services.inference.encoder import SentenceEncoder
 from services.refiner.rounds import refine
 from tests.conftest import make_request
 from tests.refiner.conftest import TIER
