@@ -35,7 +35,7 @@ from services.critic.menu_judge import MenuJudge, load_menu_judge
 from services.critic.second_opinion import compare
 from services.documents.bfcl import bfcl_requests
 from services.documents.function_menu import ask_and_rest, offered_functions
-from services.documents.menus import call_branch
+from services.documents.menus import narrowed
 from services.generator.drafting import generate_draft
 from services.inference.engines import EnginePool
 from services.inference.tiers import load_tiers
@@ -48,13 +48,6 @@ TIER = "large"
 BUDGET = 2000  # the e2e runs' budget per request
 VARIANTS = ("whole", "pair", "call")
 BANDS = (0.0, -0.05, -0.1, -0.2, -0.3)  # upper bounds of the least log P that asks for a second opinion
-
-
-def narrowed(schema: dict[str, Any], names: list[str]) -> dict[str, Any]:
-    """The menu with only the branches calling `names`, in the menu's order (definitions kept)."""
-    branches = [call_branch(schema, n) for n in names]
-    kept = [b for c in ("anyOf", "oneOf") for b in schema.get(c) or [] if b in branches]
-    return {**{k: v for k, v in schema.items() if k in ("$defs", "definitions")}, "anyOf": kept}
 
 
 def favourite_other(request: GenerationRequest, called: str, judge: MenuJudge) -> str | None:

@@ -17,6 +17,7 @@ from services.critic.second_opinion import SecondOpinionPolicy
 from services.critic.verifier import ConfidenceVerifier
 from services.generator.drafting import REQUEST_FAILURES, failure_reason, first_draft
 from services.inference.engines import EnginePool
+from services.inference.menu_shortlist import MenuShortlist
 from services.inference.tiers import adapters_by_tier
 from services.refiner.rounds import REFINE_FAILURES, refine_on
 from services.refiner.rounds import failure_reason as refine_failure
@@ -42,6 +43,7 @@ class Pipeline:
     escalation: Escalation | None = None
     menu_judge: MenuJudge | None = None
     second_opinion: SecondOpinionPolicy | None = None
+    menu_shortlist: MenuShortlist | None = None  # a long menu is drafted from the calls the ask can mean
 
     def classify(self, request: GenerationRequest, received_at_ms: int = 0) -> ClassifiedRequest:
         if self.router is not None:
@@ -54,7 +56,7 @@ class Pipeline:
     def _draft(self, message: ClassifiedRequest) -> Draft | Result:
         try:
             engine = self.engines.get(message.tier, message.request.adapter)
-            return first_draft(message, engine, self.engines.tiers[message.tier])
+            return first_draft(message, engine, self.engines.tiers[message.tier], self.menu_shortlist)
         except REQUEST_FAILURES as exc:
             return message.result(ResultStatus.error, error=f"generator: {failure_reason(exc)}")
 

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     max_escalations: int = 2
     grounding_threshold: float = 0.7  # cosine to the best context passage for an unmatched string
     menu_judge_margin: float | None = 0.2  # cosine by which another offered call must fit better (None: off)
+    # a menu is drafted from the calls within this cosine of the ask's closest (inference/menu_shortlist.py; None: off)
+    menu_shortlist_margin: float | None = 0.2
     # Drift (services/drift): a group's first drift_baseline Results are its baseline, its latest drift_window
     # the current window; a score (beyond-chance movement, in the quantity's own units) at or over
     # drift_threshold is an alert.

@@ -43,6 +43,7 @@ def calibrate(
     from schemas import GenerationRequest
     from services.critic.menu_judge import load_menu_judge
     from services.inference.engines import EnginePool
+    from services.inference.menu_shortlist import load_menu_shortlist
     from services.inference.tiers import load_tiers
     from services.pipeline import Pipeline
 
@@ -56,7 +57,8 @@ def calibrate(
         console.print(f"{rejudge_file(requests, output_path, menu_judge)} records changed in {output_path}")
         return
     output_path.parent.mkdir(parents=True, exist_ok=True)
-    pipeline = Pipeline(EnginePool(all_tiers, settings), max_rounds=0, menu_judge=menu_judge)
+    shortlist = load_menu_shortlist(settings.menu_shortlist_margin, menu_judge.encoder if menu_judge else None)
+    pipeline = Pipeline(EnginePool(all_tiers, settings), max_rounds=0, menu_judge=menu_judge, menu_shortlist=shortlist)
     with progress_bar("calibrate") as progress:
         bar = progress.add_task("calibrate", total=len(requests) * len(chosen))
         added = run_calibration(requests, chosen, pipeline, output_path, on_record=lambda _: progress.advance(bar))

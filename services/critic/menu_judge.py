@@ -20,10 +20,11 @@ from typing import Any
 
 from schemas import GenerationRequest, Verdict
 from services.critic.request_choices import Choice, contradicted_verdict
-from services.documents.function_menu import ask_and_rest, function_text, offered_functions
+from services.documents.function_menu import ask_and_rest, offered_functions
 from services.documents.menus import made_call
 from services.documents.segments import join
 from services.inference.encoder import SentenceEncoder
+from services.inference.menu_shortlist import function_scores
 
 
 @dataclass(frozen=True)
@@ -33,8 +34,7 @@ class MenuJudge:
 
     def scores(self, ask: str, functions: dict[str, str]) -> dict[str, float]:
         """Cosine of the ask to each function."""
-        vectors = self.encoder.encode([ask, *(function_text(n, d) for n, d in functions.items())])
-        return dict(zip(functions, (vectors[1:] @ vectors[0]).tolist(), strict=True))
+        return function_scores(self.encoder, ask, functions)
 
     def judges(self, request: GenerationRequest) -> bool:
         """Whether it reads this request: a menu with every function described, and no context (with one

@@ -32,5 +32,14 @@ def offered_functions(schema: dict[str, Any], prompt: str) -> dict[str, str] | N
     return offered if offered and all(offered.values()) else None
 
 
+def without_entries(prompt: str, names: set[str]) -> str:
+    """The prompt without the menu lines that describe `names` (the ask, its first line, kept as it is)."""
+    ask, rest = ask_and_rest(prompt)
+    if not rest:
+        return prompt
+    kept = [line for line in rest.split("\n") if not ((m := MENU_ENTRY.match(line)) and m.group(1) in names)]
+    return "\n".join([ask, *kept])
+
+
 def function_text(name: str, description: str) -> str:
     return f"{' '.join(name_words(name.replace('.', '_')))}: {description}"

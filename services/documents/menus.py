@@ -34,10 +34,13 @@ def made_call(schema: dict[str, Any], output: Any) -> str | None:
     return name if name in menu(schema) else None
 
 
-def narrowed_to_call(schema: dict[str, Any], name: str) -> dict[str, Any] | None:
-    """The menu with only the branch that calls `name` (its definitions kept), None if it offers no such
-    call: a draft decoded against it can only make that call, and is still valid against the whole menu."""
-    branch = call_branch(schema, name)
-    if branch is None:
+def narrowed(schema: dict[str, Any], names: list[str]) -> dict[str, Any] | None:
+    """The menu with only the branches that call `names`, in the menu's order (its definitions kept); None
+    if it offers none of them. A draft decoded against it can only make those calls, and is still valid
+    against the whole menu."""
+    if not menu(schema):
         return None
-    return {**{k: v for k, v in schema.items() if k in DEFINITIONS}, "anyOf": [branch]}
+    kept = [b for c in ALTERNATIVES for b in schema.get(c) or [] if next(iter(b["properties"])) in names]
+    if not kept:
+        return None
+    return {**{k: v for k, v in schema.items() if k in DEFINITIONS}, "anyOf": kept}

@@ -12,6 +12,7 @@ from faststream import FastStream
 from schemas import ClassifiedRequest, Draft
 from services.generator.drafting import REQUEST_FAILURES, failure_reason, first_draft
 from services.inference.engines import EnginePool
+from services.inference.menu_shortlist import MenuShortlist, load_menu_shortlist
 from services.inference.tiers import load_tiers
 from services.runtime.handler import Outcome, Send, StageEdge
 from services.runtime.hop_tracing import record_span
@@ -39,13 +40,16 @@ def _named_adapter(record: Inbound) -> str | None:
     return adapter if isinstance(adapter, str) else None
 
 
-def _subscribe_tier(service: Service, edge: StageEdge, pool: EnginePool, tier_name: str) -> None:
+def _subscribe_tier(
+    service: Service, edge: StageEdge, pool: EnginePool, tier_name: str, shortlist: dict[str, MenuShortlist]
+) -> None:
     settings = service.settings
     topic = settings.generate_topic(tier_name)
 
     async def draft(message: ClassifiedRequest) -> Outcome:
         engine = pool.get(message.tier, message.request.adapter)
-        outcome = await asyncio.to_thread(first_draft, message, engine, pool.tiers[message.tier])
+        tier = pool.tiers[message.tier]
+        outcome = await asyncio.to_thread(first_draft, message, engine, tier, shortlist.get("menu"))
         return Send(settings.topic_drafts, outcome) if isinstance(outcome, Draft) else outcome
 
     async def handle_batch(records: list[Inbound]) -> None:
@@ -76,11 +80,16 @@ def create_app(settings: Settings | None = None, engines: EnginePool | None = No
     served = served_tiers(settings, list(pool.tiers))
     edge = StageEdge(service, ClassifiedRequest, expected=REQUEST_FAILURES, explain=failure_reason)
 
+    shortlist: dict[str, MenuShortlist] = {}  # loaded at start-up, like the models
+
     @service.on_startup
     def load_models() -> None:
         for name in served:
             pool.get(name)
+        loaded = load_menu_shortlist(settings.menu_shortlist_margin)
+        if loaded is not None:
+            shortlist["menu"] = loaded
 
     for name in served:
-        _subscribe_tier(service, edge, pool, name)
+        _subscribe_tier(service, edge, pool, name, shortlist)
     return service.app

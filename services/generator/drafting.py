@@ -3,11 +3,13 @@
 from typing import Any
 
 from schemas import ClassifiedRequest, Draft, Result, ResultStatus, Verdict
-from services.documents.menus import narrowed_to_call
+from services.documents.function_menu import without_entries
+from services.documents.menus import menu, narrowed
 from services.documents.reordered import reordered_prompt, reordered_schema
 from services.inference.budget import MIN_NEW_TOKENS, BudgetExceeded
 from services.inference.calls import constrained_call
 from services.inference.engines.base import Engine, SchemaCompileError
+from services.inference.menu_shortlist import MenuShortlist
 from services.inference.prompts import compact_json
 from services.inference.tiers import Tier
 from services.inference.whole_output import whole_ask
@@ -17,24 +19,33 @@ REQUEST_FAILURES = (SchemaCompileError, ValueError)
 TOOL_CALL_WRAP = 8  # `{"name": …, "arguments": …}` around a call's arguments, in Qwen's tokens
 
 
-def drafting_schema(message: ClassifiedRequest) -> dict[str, Any]:
-    """The request's schema, or its menu narrowed to the call the critic read the request as asking for;
-    reordered for a second opinion."""
+def drafted_calls(message: ClassifiedRequest, shortlist: MenuShortlist | None) -> list[str] | None:
+    """The calls of a menu the draft may make: the one the critic asked for (a redirect, a second opinion),
+    else the shortlist's; None: the whole schema."""
+    if message.call:
+        return [message.call]
+    return shortlist.calls(message.request) if shortlist is not None else None
+
+
+def drafting_schema(message: ClassifiedRequest, calls: list[str] | None = None) -> dict[str, Any]:
+    """The request's schema, or its menu narrowed to `calls`; reordered for a second opinion."""
     schema = message.request.json_schema
-    schema = (narrowed_to_call(schema, message.call) if message.call else None) or schema
+    schema = (narrowed(schema, calls) if calls else None) or schema
     return reordered_schema(schema) if message.second_opinion_of else schema
 
 
-def drafting_prompt(message: ClassifiedRequest) -> str:
-    prompt = message.request.prompt
+def drafting_prompt(message: ClassifiedRequest, left_out: set[str] | None = None) -> str:
+    """The request's prompt without the menu lines of the calls a shortlist `left_out`; reordered for a
+    second opinion."""
+    prompt = without_entries(message.request.prompt, left_out) if left_out else message.request.prompt
     return reordered_prompt(prompt) if message.second_opinion_of else prompt
 
 
-def drafting_note(message: ClassifiedRequest, asked: str | None) -> str | None:
-    """What the ledger says this draft was: a second opinion, over one call, how it was asked."""
+def drafting_note(message: ClassifiedRequest, asked: str | None, shortlisted: str | None) -> str | None:
+    """What the ledger says this draft was: a second opinion, over one call or a shortlist, how it was asked."""
     said = [
         "second opinion" if message.second_opinion_of else None,
-        f"only {message.call!r}" if message.call else None,
+        f"only {message.call!r}" if message.call else shortlisted,
         asked,
     ]
     return "; ".join(s for s in said if s) or None
@@ -51,11 +62,15 @@ def answer_room(message: ClassifiedRequest, engine: Engine, as_tool_call: bool) 
     return written + (TOOL_CALL_WRAP if as_tool_call else 0)
 
 
-def generate_draft(message: ClassifiedRequest, engine: Engine, tier: Tier) -> Draft:
+def generate_draft(
+    message: ClassifiedRequest, engine: Engine, tier: Tier, shortlist: MenuShortlist | None = None
+) -> Draft:
     """Raises BudgetExceeded when the budget cannot cover the call, SchemaCompileError for unsupported schemas."""
     request = message.request
-    schema = drafting_schema(message)
-    ask = whole_ask(drafting_prompt(message), schema, request.context, tier)
+    calls = drafted_calls(message, shortlist)
+    offered = menu(request.json_schema)
+    left_out = set(offered) - set(calls) if calls and not message.call else set()
+    ask = whole_ask(drafting_prompt(message, left_out), drafting_schema(message, calls), request.context, tier)
     call = constrained_call(
         engine=engine,
         tier=tier,
@@ -65,7 +80,7 @@ def generate_draft(message: ClassifiedRequest, engine: Engine, tier: Tier) -> Dr
         json_schema=ask.json_schema,
         stage="generator",
         round_=0,
-        note=drafting_note(message, ask.note),
+        note=drafting_note(message, ask.note, f"{len(calls)} of {len(offered)} calls" if left_out else None),
         least_new_tokens=answer_room(message, engine, ask.as_tool_call),
         prompt_version=ask.prompt_version,
     )
@@ -86,11 +101,13 @@ def generate_draft(message: ClassifiedRequest, engine: Engine, tier: Tier) -> Dr
     )
 
 
-def first_draft(message: ClassifiedRequest, engine: Engine, tier: Tier) -> Draft | Result:
+def first_draft(
+    message: ClassifiedRequest, engine: Engine, tier: Tier, shortlist: MenuShortlist | None = None
+) -> Draft | Result:
     """The draft, or a `budget_exhausted` Result when the budget cannot cover even the first call (for a
     second opinion: its candidate kept as the output, unverified, as the critic ends one it cannot afford)."""
     try:
-        return generate_draft(message, engine, tier)
+        return generate_draft(message, engine, tier, shortlist)
     except BudgetExceeded as exc:
         candidate = message.second_opinion_of
         if candidate is None:

@@ -4,7 +4,7 @@ drafted again toward that call (a tier up, or at the top on the same tier), neve
 from schemas import Draft, GenerationRequest, Ledger, LedgerEntry, ResultStatus, Verdict
 from services.critic.decide import Escalation, decide
 from services.documents.tool_calls import tool_call_schema
-from services.generator.drafting import drafting_schema
+from services.generator.drafting import drafted_calls, drafting_schema
 from services.pipeline import Pipeline
 from tests.conftest import make_request
 from tests.stub_engine import StubEngine, stub_pool
@@ -53,9 +53,13 @@ def test_at_the_top_the_same_tier_drafts_once_more_toward_it_within_the_cap() ->
 
 def test_the_generator_decodes_against_the_menu_narrowed_to_the_call() -> None:
     message = decide(*wrong_call("large"), 2, LADDER).escalate
-    assert drafting_schema(message) == {"anyOf": [branch("send_message")]}
-    assert drafting_schema(message.model_copy(update={"call": None})) == MENU
-    assert drafting_schema(message.model_copy(update={"call": "delete_all"})) == MENU
+
+    def drafted(message):
+        return drafting_schema(message, drafted_calls(message, None))
+
+    assert drafted(message) == {"anyOf": [branch("send_message")]}
+    assert drafted(message.model_copy(update={"call": None})) == MENU
+    assert drafted(message.model_copy(update={"call": "delete_all"})) == MENU
 
 
 def test_the_pipeline_redrafts_the_wrong_call_on_the_top_tier_and_charges_both_drafts() -> None:

@@ -6,7 +6,7 @@ from services.critic.decide import Escalation, redrafted
 from services.critic.review import review
 from services.critic.second_opinion import SecondOpinionPolicy, said_by
 from services.documents.reordered import reordered_prompt, reordered_schema
-from services.generator.drafting import drafting_schema, first_draft
+from services.generator.drafting import drafted_calls, drafting_schema, first_draft
 from services.inference.tiers import load_tiers
 from services.pipeline import Pipeline
 from services.settings import Settings
@@ -166,7 +166,7 @@ def test_a_menu_call_is_asked_again_over_that_call_alone() -> None:
     )
     again = review(drafted, None, 2, escalation=LADDER, second_opinion=POLICY).decision.escalate
     assert again is not None and again.call == "book" and again.second_opinion_of is not None
-    [branch] = drafting_schema(again)["anyOf"]
+    [branch] = drafting_schema(again, drafted_calls(again, None))["anyOf"]
     assert list(branch["properties"]["book"]["properties"]) == ["nights", "city"]
 
 

@@ -14,9 +14,11 @@ from jsonschema import validate
 from refinery.adapters.voice_data import SCHEMA, TRAIN, examples
 from refinery.client import run_batch
 from refinery.devstack.stack import Stack
-from schemas import ErrorRecord, ResultStatus
+from schemas import ErrorRecord, GenerationRequest, ResultStatus
 from schemas.fingerprint import schema_fingerprint
 from services.documents.bfcl import bfcl_requests
+from services.documents.menus import menu
+from services.inference.menu_shortlist import load_menu_shortlist
 from services.inference.tiers import load_tiers
 from services.settings import Settings
 from tests.conftest import make_request
@@ -93,6 +95,22 @@ def test_refinement_loop_closes_over_kafka(settings: Settings) -> None:
         refiner_entries = [e for e in result.ledger.entries if e.stage == "refiner"]
         assert refiner_entries and all(e.note != "/" for e in refiner_entries)
     assert result.ledger.tokens <= 3000
+
+
+def test_a_long_menu_is_drafted_from_its_shortlist_and_judged_whole(settings: Settings, shared_data) -> None:
+    """The generator drafts a BFCL live menu from the calls the ask can mean (MiniLM, loaded at start-up);
+    the Result is a call of the producer's whole menu, within the budget."""
+    shortlist = load_menu_shortlist(settings.menu_shortlist_margin)
+    assert shortlist is not None
+    menus = (GenerationRequest.model_validate(r) for r in bfcl_requests(category="live_multiple", root=shared_data))
+    request, kept = next((r, k) for r in menus if (k := shortlist.calls(r)))
+    asked = request.model_dump(mode="json", by_alias=True) | {"tier": "medium", "budget": {"max_tokens": 2000}}
+    [result] = batch([orjson.dumps(asked)], settings)
+    [first, *_] = [e for e in result.ledger.entries if e.stage == "generator"]
+    assert first.note == f"{len(kept)} of {len(menu(request.json_schema))} calls; as a tool call"
+    assert result.ledger.tokens <= 2000 and result.status is not ResultStatus.error
+    if result.output is not None:
+        validate(result.output, request.json_schema)  # a call of the whole menu
 
 
 def test_bad_input_yields_error_records_and_good_requests_still_succeed(settings: Settings) -> None:
