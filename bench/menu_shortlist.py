@@ -22,6 +22,7 @@ from bench.tool_calls import SPLITS, summary
 from schemas import Classification, ClassifiedRequest, GenerationRequest
 from services.documents.bfcl import bfcl_requests, task_correct
 from services.documents.menus import menu
+from services.documents.tool_calls import described_in_prompt, tools
 from services.generator.drafting import generate_draft
 from services.inference.engines import EnginePool
 from services.inference.menu_shortlist import load_menu_shortlist
@@ -52,10 +53,33 @@ def shortlisted_row(request: GenerationRequest, tier_name: str, engine, tier, sh
     }
 
 
+def coverage(shortlist, requests: list[GenerationRequest]) -> dict:
+    """Over every menu (no model): how many the shortlist cuts, how often it leaves the expected call out,
+    and how much of the tools' text it keeps."""
+    kept_share, left_out, cut = [], 0, 0
+    for request in requests:
+        offered = tools(request.json_schema)
+        kept = shortlist.calls(request)
+        if offered is None or kept is None:
+            continue
+        cut += 1
+        [expected] = request.metadata["ground_truth"][0]
+        left_out += expected not in kept
+        sizes = {t["function"]["name"]: len(orjson.dumps(t)) for t in described_in_prompt(request.prompt, offered)[1]}
+        kept_share.append(sum(sizes[n] for n in kept) / sum(sizes.values()))
+    return {
+        "menus": len(requests),
+        "menus_cut": cut,
+        "expected_left_out": left_out,
+        "tool_text_kept_of_cut": round(sum(kept_share) / max(1, len(kept_share)), 3),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tiers", nargs="+", default=["large", "medium"])
     parser.add_argument("--splits", nargs="+", choices=sorted(SPLITS), default=["unseen", "tuning"])
+    parser.add_argument("--coverage-only", action="store_true", help="only the no-model pass over every menu")
     args = parser.parse_args()
     settings = Settings()
     tiers = load_tiers(settings.tiers_file)
@@ -64,11 +88,19 @@ def main() -> None:
     assert shortlist is not None, "the shortlist is switched off (REFINERY_MENU_SHORTLIST_MARGIN)"
     whole_runs = orjson.loads(WHOLE.read_bytes())["runs"]
     live = bfcl_requests(category="live_multiple")
+    every_menu = coverage(shortlist, [GenerationRequest.model_validate(r) for r in live])
+    if args.coverage_only:
+        OUT.write_bytes(
+            orjson.dumps(orjson.loads(OUT.read_bytes()) | {"all_menus": every_menu}, option=orjson.OPT_INDENT_2)
+        )
+        print(every_menu)
+        return
     roomy = {"budget": {"max_tokens": 20_000}}  # the draft alone is compared: no task may end for its budget
     report = {
         "machine": f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores, CPU only",
         "threads": settings.threads(),
         "margin": shortlist.margin,
+        "all_menus": every_menu,
         "runs": {},
     }
     for tier_name in args.tiers:
