@@ -70,6 +70,7 @@ class ClassifiedRequest(Envelope):
     classification: Classification
     call: str | None = Field(
         default=None,
-        description="The offered call to draft, where the critic read the request as asking for it after a draft "
-        "made another: the generator decodes against the schema's menu narrowed to this call. None: the whole schema.",
+        description="The offered call to draft: the one the critic read the request as asking for after a draft "
+        "made another, or the call a second opinion asks about again. The generator decodes against the schema's "
+        "menu narrowed to this call. None: the whole schema (or the generator's shortlist of a long menu).",
     )

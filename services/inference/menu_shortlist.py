@@ -31,8 +31,10 @@ class MenuShortlist:
         """The offered calls within `margin` of the ask's closest, in the menu's order; None when the
         request is no menu it reads (a function without a description, a context, a creative ask) or
         every call is kept."""
+        if not request.answered_by_request:
+            return None
         functions = offered_functions(request.json_schema, request.prompt)
-        if functions is None or not request.answered_by_request:
+        if functions is None:
             return None
         scores = function_scores(self.encoder, ask_and_rest(request.prompt)[0], functions)
         best = max(scores.values())
