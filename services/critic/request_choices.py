@@ -13,9 +13,11 @@ value there. Two ways a schema-valid, confidently decoded choice goes wrong:
   boolean means while the draft says false (`organic: false` for "the top organic bananas brands").
   Refining the field cannot be trusted to fix a misreading: the request climbs a tier, or is rejected at
   the top.
-A boolean's meaning is read from its field's name ("has_laundry_service" → laundry, service), and for a
-contradiction only from the request's first line, the ask itself: a function menu or instructions
-after it name every option and would make any choice look contradicted. Judged without a context only, like
+A boolean's meaning is read from its field's name ("has_laundry_service" → laundry, service), and only
+against the request's first line, the ask itself: a function menu or instructions after it name every
+option, and would make any choice look contradicted and any boolean asked for (`has_seating_outdoors:
+true` for "a coffeehouse in New York", the menu describing restaurants "with outdoor seating"; measured on
+the stored drafts the other checks pass, `bench/asked_and_unasked.py`). Judged without a context only, like
 request support. Measured on the 420 calibration drafts (README, "Verifier"): 30 contradicted, all wrong."""
 
 from collections.abc import Iterator
@@ -110,8 +112,9 @@ class RequestReading:
         self.ask = KnownWords(self.ask_words)
 
     def mentions(self, field: Field) -> bool:
+        """The ask speaks of the field: a word of its name ("laundry" for `has_laundry_service`)."""
         words = name_words(field.name)
-        return bool(words) and any(self.known.knows(w) for w in words)
+        return bool(words) and any(self.ask.knows(w) for w in words)
 
     def names(self, option: str, every: bool = False) -> bool:
         return _named(option, self.known, every)

@@ -47,3 +47,28 @@ def test_the_critic_asks_once_on_a_tiers_first_draft() -> None:
     draft = Draft(request=request, tier="large", received_at_ms=0, output=HANDS)
     assert [(v.pointer, v.kind, v.code) for v in check_draft(draft)] == [("/ace_value", "schema", "asked")]
     assert check_draft(draft.model_copy(update={"round": 1})) == []
+
+
+SHOP = {
+    "type": "object",
+    "properties": {
+        "product_id": {"type": "string"},
+        "sizes": {"type": "array", "items": {"type": "string", "enum": ["S", "M", "L", "XL"]}},
+        "price_range": {"type": "string", "enum": ["cheap", "moderate", "pricey"], "default": "moderate"},
+        "transport": {"type": "string", "description": "How to travel: 'train', 'bus' or 'plane'."},
+    },
+    "required": ["product_id"],
+}
+
+
+def test_a_field_whose_option_the_ask_names_is_asked_for() -> None:
+    prompt = "Is the V-neck sweater back in sizes M and L?\nGive the arguments for calling stock: Checks stock."
+    assert asked_left_out({"product_id": "V-neck sweater"}, SHOP, prompt) == ["/sizes"]
+    by_train = "Ship the V-neck sweater by train.\nGive the arguments for calling ship."
+    assert asked_left_out({"product_id": "V-neck sweater"}, SHOP, by_train) == ["/transport"]
+    assert asked_left_out({"product_id": "V-neck sweater"}, SHOP, by_train, by_options=False) == []
+
+
+def test_a_stem_a_default_or_a_letter_inside_a_word_names_no_option() -> None:
+    for ask in ("I'm after the V-neck sweater, any price.", "A moderate V-neck sweater", "Training shoes?"):
+        assert asked_left_out({"product_id": "V-neck sweater"}, SHOP, f"{ask}\nGive the arguments.") == [], ask

@@ -73,6 +73,15 @@ def test_a_yes_no_enum_is_judged_by_whether_the_request_mentions_its_field() -> 
     assert unasked(output, "A house in Los Angeles.") == [("/has_laundry_service", "True")]
 
 
+def test_a_boolean_only_the_menu_or_instructions_speak_of_is_unasked() -> None:
+    """The lines after the ask describe what the function can do, not what this request wants."""
+    output = {"city": "New York", "organic": False, "has_vegetarian_options": True}
+    menu = "Find a coffeehouse in New York.\nFunctions:\n- find_restaurants: by city, with vegetarian options"
+    assert unasked(output, menu) == [("/has_vegetarian_options", True)]
+    asked = "Find a coffeehouse in New York with vegetarian food.\nFunctions:\n- find_restaurants: by city"
+    assert unasked(output, asked) == []
+
+
 def test_enum_items_the_request_does_not_name_are_unasked_one_by_one() -> None:
     output = {"city": "Manhattan", "organic": False, "preferences": ["pet_friendly", "gym", "parking"]}
     found = unasked(output, "Book a single room at a pet friendly hotel near Manhattan.")
