@@ -21,10 +21,11 @@ from typing import Any
 
 import orjson
 
+from bench.stored_drafts import stored_outputs
 from schemas import Draft, GenerationRequest
 from services.critic.menu_judge import MenuJudge
 from services.critic.validators import check_draft
-from services.documents.bfcl import bfcl_requests, read_jsonl
+from services.documents.bfcl import bfcl_requests
 from services.documents.function_menu import ask_and_rest, offered_functions
 from services.inference.encoder import SentenceEncoder
 from services.settings import Settings
@@ -57,12 +58,8 @@ def drafted_calls(requests: dict[str, GenerationRequest]) -> list[dict[str, Any]
         passes = not [v for v in check_draft(draft) if v.severity == "error"]
         found.setdefault((request.metadata["task"], next(iter(output))), {"passes_other_checks": passes})
 
-    for record in read_jsonl(ROOT / "data" / "calibration-ladder.jsonl"):
-        for key in ("draft", "output"):
-            add(record["task"], record.get(key))
-    for path in sorted((ROOT / "bench" / "results").glob("e2e*.json")):
-        for row in orjson.loads(path.read_bytes()).get("rows", []):
-            add(row["id"], row.get("output"))
+    for task, output in stored_outputs("e2e*.json"):
+        add(task, output)
     return [{"task": t, "called": c, **v} for (t, c), v in found.items()]
 
 
