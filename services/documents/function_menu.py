@@ -8,7 +8,14 @@ from typing import Any
 from services.documents.menus import call_branch, menu
 from services.documents.names import name_words
 
+# How a prompt lists an offered function, one a line: "- name: description" (or "* `name`: ...").
 MENU_ENTRY = re.compile(r"^\s*[-*]\s*`?([\w.\-]+)`?\s*:\s*(.+?)\s*$", re.MULTILINE)
+
+
+def menu_entry(line: str) -> tuple[str, str] | None:
+    """(name, description) of a prompt line that lists a function, else None."""
+    found = MENU_ENTRY.match(line)
+    return (found.group(1), found.group(2)) if found else None
 
 
 def ask_and_rest(prompt: str) -> tuple[str, str]:
@@ -37,7 +44,7 @@ def without_entries(prompt: str, names: set[str]) -> str:
     ask, rest = ask_and_rest(prompt)
     if not rest:
         return prompt
-    kept = [line for line in rest.split("\n") if not ((m := MENU_ENTRY.match(line)) and m.group(1) in names)]
+    kept = [line for line in rest.split("\n") if not ((entry := menu_entry(line)) and entry[0] in names)]
     return "\n".join([ask, *kept])
 
 

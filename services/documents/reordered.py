@@ -6,7 +6,7 @@ that answers the two differently was swayed by the order, not by the request."""
 
 from typing import Any
 
-MENU_LINE = "- "
+from services.documents.function_menu import menu_entry
 
 
 def reordered_schema(node: Any) -> Any:
@@ -30,7 +30,7 @@ def reordered_schema(node: Any) -> Any:
 def reordered_prompt(prompt: str) -> str:
     """The prompt with its menu lines in reverse order, in the places they held; other lines as they were."""
     lines = prompt.split("\n")
-    at = [i for i, line in enumerate(lines) if line.startswith(MENU_LINE)]
+    at = [i for i, line in enumerate(lines) if menu_entry(line)]
     for i, line in zip(at, [lines[i] for i in reversed(at)], strict=True):
         lines[i] = line
     return "\n".join(lines)

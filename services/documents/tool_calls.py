@@ -13,8 +13,8 @@ from typing import Any
 
 import orjson
 
+from services.documents.function_menu import menu_entry
 from services.documents.menus import ALTERNATIVES, DEFINITIONS
-from services.documents.reordered import MENU_LINE
 from services.documents.segments import join
 
 PLAIN_BRANCH_KEYS = {"type", "properties", "required", "additionalProperties", "description", "title"}
@@ -108,15 +108,15 @@ def menu_pointer(pointer: str, value: Any) -> str:
 
 def described_in_prompt(prompt: str, offered: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
     """The prompt without the lines that describe the offered calls ("- <name>: <description>", the way a
-    menu is listed in a prompt, documents/reordered.py), each description moved into its tool unless the
+    menu is listed in a prompt, `function_menu.menu_entry`), each description moved into its tool unless the
     schema gave it one: the `<tools>` list says it once, where the model was trained to read it."""
     names = {tool["function"]["name"] for tool in offered}
     said: dict[str, str] = {}
     kept = []
     for line in prompt.split("\n"):
-        name, colon, description = line.removeprefix(MENU_LINE).partition(":")
-        if line.startswith(MENU_LINE) and colon and name.strip() in names:
-            said[name.strip()] = description.strip()
+        entry = menu_entry(line)
+        if entry and entry[0] in names:
+            said[entry[0]] = entry[1]
         else:
             kept.append(line)
     if not said:
