@@ -3,9 +3,12 @@
 Function descriptions often spell out a format with an example ("The city, formatted as 'City, State',
 such as 'Berkeley, CA'"). JSON Schema cannot say it, so the constrained decoder does not enforce it, and a
 value of another shape ("Chi-town", "Los Angeles" alone) is not what the callee parses. Judged by shape
-only, and only where the description speaks of a format and quotes an example with a comma: how many
-comma-separated parts, and whether the last is a two-letter code as in the example. On the calibration
-drafts (BFCL, 420): 12 values off every example's shape, all in wrong drafts (5 of them accepted)."""
+only, and only where the description speaks of a format or gives an example ("such as 'New York, NY'",
+"e.g.", "for example") and quotes one with a comma: how many comma-separated parts, and whether the last
+is a two-letter code as in the example. On the calibration drafts (BFCL, 420): 12 values off every
+example's shape, all in wrong drafts (5 of them accepted), with a format spoken of; with an example alone
+too, over every stored draft (`bench/argument_checks.py`): 10 more values flagged, 9 wrong, and 2 of
+the 876 BFCL answers ("Ciudad de Mexico, CDMX" for 'New York, NY')."""
 
 import re
 from typing import Any
@@ -16,20 +19,25 @@ from services.critic.request_choices import filled_fields
 from services.documents.written_forms import described_form
 
 FORMAT_WORDS = re.compile(r"formatted as|in the format|format of|kind of format|in the form of", re.IGNORECASE)
+EXAMPLE_WORDS = re.compile(r"such as|e\.g\.|for example|for instance", re.IGNORECASE)
+EXAMPLE = re.compile(r"[A-Z0-9][^,]*(?:,\s*[A-Za-z0-9][^,]*)+")  # "New York, NY"; not "s country, such as "
 CODE = re.compile(r"[A-Z]{2}")
 
 
-def _shape(text: str) -> tuple[int, bool]:
+def shape(text: str) -> tuple[int, bool]:
     parts = [part.strip() for part in text.split(",")]
     return len(parts), len(parts) > 1 and CODE.fullmatch(parts[-1]) is not None
 
 
-def described_examples(field: dict[str, Any]) -> list[str]:
-    """The comma-separated examples a field's description gives of its format (none for an enum)."""
+def described_examples(field: dict[str, Any], by_example: bool = True) -> list[str]:
+    """The comma-separated examples a field's description gives of its format (none for an enum), where it
+    speaks of a format or (`by_example`) introduces an example."""
     description = field.get("description")
-    if not isinstance(description, str) or "enum" in field or not FORMAT_WORDS.search(description):
+    if not isinstance(description, str) or "enum" in field:
         return []
-    return [example for example in described_quotes(description) if "," in example]
+    if not (FORMAT_WORDS.search(description) or (by_example and EXAMPLE_WORDS.search(description))):
+        return []
+    return [example for example in described_quotes(description) if EXAMPLE.fullmatch(example)]
 
 
 def described_format_verdicts(output: Any, schema: dict[str, Any], *texts: str | None) -> list[Verdict]:
@@ -43,7 +51,7 @@ def described_format_verdicts(output: Any, schema: dict[str, Any], *texts: str |
             message = f"the field's description asks for {restated!r}, not {field.value!r}"
             verdicts.append(Verdict(pointer=field.pointer, kind="format", code="restate", message=message))
         examples = described_examples(field.schema) if isinstance(field.value, str) else []
-        if examples and all(_shape(field.value) != _shape(example) for example in examples):
+        if examples and all(shape(field.value) != shape(example) for example in examples):
             message = f"{field.value!r} is not written like {examples[-1]!r}, as the field's description asks"
             verdicts.append(Verdict(pointer=field.pointer, kind="format", code="described", message=message))
     return verdicts

@@ -17,7 +17,7 @@ A boolean's meaning is read from its field's name ("has_laundry_service" → lau
 against the request's first line, the ask itself: a function menu or instructions after it name every
 option, and would make any choice look contradicted and any boolean asked for (`has_seating_outdoors:
 true` for "a coffeehouse in New York", the menu describing restaurants "with outdoor seating"; measured on
-the stored drafts the other checks pass, `bench/asked_and_unasked.py`). Judged without a context only, like
+the stored drafts the other checks pass, `bench/argument_checks.py`). Judged without a context only, like
 request support. Measured on the 420 calibration drafts (README, "Verifier"): 30 contradicted, all wrong."""
 
 from collections.abc import Iterator

@@ -27,8 +27,12 @@ def test_a_value_shaped_like_an_example_passes() -> None:
     assert flagged("Paris, France") == []  # the shape of 'City, State'
 
 
-def test_only_a_described_format_with_an_example_counts() -> None:
-    assert described_examples({"type": "string", "description": "The city, such as 'Berkeley, CA'."}) == []
+def test_only_a_described_format_or_example_with_a_comma_counts() -> None:
+    assert described_examples({"type": "string", "description": "The city, such as 'Berkeley, CA'."}) == [
+        "Berkeley, CA"
+    ]
+    assert described_examples({"type": "string", "description": "The city: 'Berkeley, CA' or 'Napa, CA'."}) == []
+    assert described_examples({"type": "string", "description": "The user's country, such as 'US'."}) == []
     assert described_examples({"type": "string", "description": "Formatted as 'City, State'.", "enum": ["x"]}) == []
     assert described_examples(CITY) == ["City, State", "Berkeley, CA"]
     assert described_format_verdicts({"where_to": "X, CA", "note": "Miami"}, SCHEMA) == []

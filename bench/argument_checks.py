@@ -1,5 +1,6 @@
-"""Optional arguments asked for and left out, or set while unasked: the deterministic checks that judge
-them, re-run over every stored draft (bench/stored_drafts.py), no model.
+"""Arguments left out that the ask asks for, set while unasked, or written unlike the description's
+example: the deterministic checks that judge them, re-run over every stored draft
+(bench/stored_drafts.py), no model.
 
 BFCL's answers say which optional arguments a right call must give (no "" among their values) and which
 it may leave out. Per split (`tuning`: the tasks the rules were shaped on; `held_out`: training.held_out,
@@ -11,10 +12,13 @@ never looked at; the 24 fresh e2e tasks are left out of both):
   effect is computed: wrong drafts made right by the drop, right ones made wrong;
 - `options_named`: optional fields left out while the ask names one of their options; the refiner fills
   them with the model, so here only: right drafts flagged (a refine round spent on a right draft, and a
-  risk), wrong drafts whose flagged field is their error.
-Writes bench/results/asked_and_unasked.json.
+  risk), wrong drafts whose flagged field is their error;
+- `example_shapes`: values shaped like none of the examples a description introduces ("such as 'New York,
+  NY'") where it does not speak of a format; the refiner rewrites them with the model: right values
+  flagged, wrong ones; and BFCL's own answers flagged (none of their allowed values in an example's shape).
+Writes bench/results/argument_checks.json.
 
-    .venv/bin/python -m bench.asked_and_unasked
+    .venv/bin/python -m bench.argument_checks
 """
 
 import copy
@@ -29,6 +33,7 @@ from bench.stored_drafts import E2E_FRESH_POSITIONS, distinct_outputs
 from schemas import Draft, GenerationRequest
 from services.classifier.training import held_out
 from services.critic.asked_fields import asked_left_out
+from services.critic.described_format import described_examples, shape
 from services.critic.request_choices import BOOLEAN_WORDS, RequestReading, filled_fields, unasked_choices
 from services.critic.validators import check_draft
 from services.documents.bfcl import bfcl_correct, bfcl_requests
@@ -36,7 +41,8 @@ from services.documents.bfcl_answers import value_matches
 from services.documents.names import name_words
 from services.documents.repairs import drop_ungrounded
 
-OUT = Path(__file__).resolve().parents[1] / "bench" / "results" / "asked_and_unasked.json"
+SPLITS = ("tuning", "held_out")
+OUT = Path(__file__).resolve().parents[1] / "bench" / "results" / "argument_checks.json"
 
 
 def errors(output: Any, request: dict[str, Any]) -> set[str]:
@@ -80,6 +86,33 @@ def yes_or_no(value: Any) -> bool:
     return isinstance(value, bool) or (isinstance(value, str) and value.lower() in BOOLEAN_WORDS)
 
 
+def unlike_examples(output: Any, schema: dict[str, Any], by_example: bool) -> set[str]:
+    """Names of the string fields shaped like none of their description's examples."""
+    found = set()
+    for field in filled_fields(output, schema):
+        examples = described_examples(field.schema, by_example) if isinstance(field.value, str) else []
+        if examples and all(shape(field.value) != shape(e) for e in examples):
+            found.add(field.name)
+    return found
+
+
+def answer_unlike_examples(request: dict[str, Any]) -> bool:
+    """BFCL's answer has an argument none of whose allowed values is in the shape of an example that only
+    an introduced example (not a described format) asks for."""
+    [(function, expected)] = request["metadata"]["ground_truth"][0].items()
+    arguments = {name: allowed[0] for name, allowed in expected.items() if allowed and allowed[0] != ""}
+    output = {function: arguments} if request["metadata"]["category"] == "live_multiple" else arguments
+    flagged = unlike_examples(output, request["schema"], True) - unlike_examples(output, request["schema"], False)
+    fields = {f.name: f.schema for f in filled_fields(output, request["schema"])}
+    return any(
+        not any(
+            isinstance(v, str) and shape(v) in {shape(e) for e in described_examples(fields[name])}
+            for v in expected[name]
+        )
+        for name in flagged
+    )
+
+
 def judged(task: str, output: Any, request: dict[str, Any]) -> dict[str, Any]:
     draft = Draft(request=GenerationRequest.model_validate(request), tier="large", received_at_ms=0, output=output)
     reading = RequestReading(request["prompt"])
@@ -96,6 +129,9 @@ def judged(task: str, output: Any, request: dict[str, Any]) -> dict[str, Any]:
         "booleans_by_ask": sorted(by_ask),
         "right_after_drop": right(without(output, request["schema"], by_ask), request) if by_ask else None,
         "options_named": sorted(options),
+        "example_shapes": sorted(
+            unlike_examples(output, request["schema"], True) - unlike_examples(output, request["schema"], False)
+        ),
     }
 
 
@@ -104,6 +140,7 @@ def split_view(rows: list[dict[str, Any]]) -> dict[str, Any]:
     dropped = [r for r in rows if r["booleans_by_ask"]]
     named = [r for r in rows if r["options_named"]]
     named_is_error = [r for r in named if {p.rsplit("/", 1)[-1] for p in r["options_named"]} & set(r["errors"])]
+    shaped = [(r, name) for r in rows for name in r["example_shapes"]]
     return {
         "drafts": len(rows),
         "right": sum(r["right"] for r in rows),
@@ -124,6 +161,11 @@ def split_view(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "wrong_flagged_for_their_error": len(named_is_error),
             "wrong_flagged_otherwise": sum(not r["right"] for r in named) - len(named_is_error),
         },
+        "example_shapes": {
+            "values_flagged": len(shaped),
+            "wrong_values": sum(name in r["errors"] for r, name in shaped),
+            "right_values": sum(name not in r["errors"] for r, name in shaped),
+        },
     }
 
 
@@ -132,15 +174,20 @@ def main() -> None:
     fresh = {live[i]["id"] for i in E2E_FRESH_POSITIONS}
     requests = {r["id"]: r for r in [*bfcl_requests(category="simple_python"), *live] if r["id"] not in fresh}
     rows = [judged(task, output, requests[task]) for task, output in distinct_outputs(set(requests))]
+    answers = {split: [r for r in requests.values() if held_out(r["id"]) == (split == "held_out")] for split in SPLITS}
     result = {
         "machine": platform.machine(),
         "llm_tokens_per_check": 0,
         "left_out": "the 24 fresh e2e tasks (bench/stored_drafts.E2E_FRESH_POSITIONS)",
         "splits": {
-            "tuning": split_view([r for r in rows if not held_out(r["task"])]),
-            "held_out": split_view([r for r in rows if held_out(r["task"])]),
+            split: split_view([r for r in rows if held_out(r["task"]) == (split == "held_out")])
+            | {
+                "answers": len(answers[split]),
+                "answers_unlike_examples": sum(map(answer_unlike_examples, answers[split])),
+            }
+            for split in SPLITS
         },
-        "examples": [r for r in rows if r["booleans_by_ask"] or r["options_named"]],
+        "examples": [r for r in rows if r["booleans_by_ask"] or r["options_named"] or r["example_shapes"]],
     }
     OUT.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2) + b"\n")
     print(orjson.dumps(result["splits"], option=orjson.OPT_INDENT_2).decode())
