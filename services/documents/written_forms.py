@@ -8,7 +8,9 @@ value alone, so the fix needs no model:
   and finance code's: of its 17 answers with a stated percentage, the 2 written whole are the fields
   described "as a percentage"; the tiers mostly write the fraction already);
 - an ISO date where the description names one other order: "2022-08-16" is "08-16-2022" for "The date
-  (month-day-year)" (the decoder writes dates ISO; the callee parses the order it documents)."""
+  (month-day-year)" (the decoder writes dates ISO; the callee parses the order it documents);
+- a time of day with AM/PM where the description asks for the 24-hour clock and never for AM/PM:
+  "10:00 AM" is "10:00", "9 pm" "21:00", for "in 24-hour format 'HH:MM'" (the tiers copy the ask's clock)."""
 
 import re
 from typing import Any
@@ -21,6 +23,9 @@ DATE_PART = r"(month|day|year|mm|dd|yyyy)"
 DATE_ORDER = re.compile(rf"\b{DATE_PART}([-/.]){DATE_PART}\2{DATE_PART}\b", re.IGNORECASE)  # "month-day-year"
 ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 PART = {"mm": "m", "month": "m", "dd": "d", "day": "d", "yyyy": "y", "year": "y"}
+CLOCK_24 = re.compile(r"\b24[- ]hours?\b|\bHH:MM\b", re.IGNORECASE)
+CLOCK_12 = re.compile(r"\b(?:AM|PM)\b|\b12[- ]hours?\b", re.IGNORECASE)
+TIME_12 = re.compile(r"\s*(\d{1,2})(?::(\d{2}))?\s*([ap])\.?\s*m\.?\s*", re.IGNORECASE)
 
 
 def _kinds(field: dict[str, Any]) -> set[Any]:
@@ -84,9 +89,24 @@ def date_in_described_order(field: dict[str, Any], value: Any) -> str | None:
     return sep.join(parts[p] for p in (first, second, third))
 
 
+def time_in_24_hours(field: dict[str, Any], value: Any) -> str | None:
+    """A 12-hour time ("10:00 AM", "9pm") as HH:MM, where the field's description asks for the 24-hour clock
+    and speaks of no AM/PM (None otherwise, or for an hour no clock has)."""
+    description = field.get("description")
+    if not isinstance(value, str) or not isinstance(description, str) or "enum" in field:
+        return None
+    found = TIME_12.fullmatch(value)
+    if found is None or not CLOCK_24.search(description) or CLOCK_12.search(description):
+        return None
+    hour, minute = int(found.group(1)), int(found.group(2) or 0)
+    if not 1 <= hour <= 12 or minute > 59:
+        return None
+    return f"{hour % 12 + (12 if found.group(3).lower() == 'p' else 0):02d}:{minute:02d}"
+
+
 def described_form(field: dict[str, Any], value: Any, *texts: str | None) -> Any | None:
     """The value in the form its field's description asks for, when that differs (None: nothing to do)."""
     for restated in (percent_meant(field, value, *texts), fraction_meant(field, value, *texts)):
         if restated is not None:
             return restated
-    return date_in_described_order(field, value)
+    return date_in_described_order(field, value) or time_in_24_hours(field, value)

@@ -95,3 +95,16 @@ def test_an_iso_date_where_the_description_names_another_order_is_rewritten_in_t
     either = {"type": "object", "properties": {"date": {"type": "string", "description": "YYYY-MM-DD or MM/DD/YYYY"}}}
     assert described_format_verdicts({"date": "2022-08-16"}, either) == []  # two orders named: either will do
     assert repaired("London on 2022/08/16", schema, {"date": "2022-08-16"}, verdict) == ({"date": "08-16-2022"}, [])
+
+
+def test_a_12_hour_time_where_the_24_hour_clock_is_asked_for_is_rewritten_on_it() -> None:
+    clock = {"type": "string", "description": "The pickup time, in 24-hour format 'HH:MM'."}
+    schema = {"type": "object", "properties": {"pickup_time": clock}}
+    [verdict] = described_format_verdicts({"pickup_time": "10:00 AM"}, schema)
+    assert (verdict.pointer, verdict.code) == ("/pickup_time", "restate") and "'10:00'" in verdict.message
+    assert repaired("A car at 9pm", schema, {"pickup_time": "9pm"}, verdict) == ({"pickup_time": "21:00"}, [])
+    assert repaired("at 12:30 a.m.", schema, {"pickup_time": "12:30 a.m."}, verdict) == ({"pickup_time": "00:30"}, [])
+    assert described_format_verdicts({"pickup_time": "10:00"}, schema) == []
+    assert described_format_verdicts({"pickup_time": "13 PM"}, schema) == []  # no clock has it: the model's to fix
+    either = {"type": "object", "properties": {"t": {"type": "string", "description": "The time, 'HH:MM AM/PM'."}}}
+    assert described_format_verdicts({"t": "10:00 AM"}, either) == []
