@@ -33,11 +33,11 @@ from bench.stored_drafts import E2E_FRESH_POSITIONS, distinct_outputs
 from schemas import Draft, GenerationRequest
 from services.classifier.training import held_out
 from services.critic.asked_fields import asked_left_out
-from services.critic.described_format import described_examples, shape
 from services.critic.request_choices import BOOLEAN_WORDS, RequestReading, filled_fields, unasked_choices
 from services.critic.validators import check_draft
 from services.documents.bfcl import bfcl_correct, bfcl_requests
 from services.documents.bfcl_answers import value_matches
+from services.documents.example_shapes import described_examples, shape, unlike_examples
 from services.documents.names import name_words
 from services.documents.repairs import drop_ungrounded
 
@@ -86,14 +86,9 @@ def yes_or_no(value: Any) -> bool:
     return isinstance(value, bool) or (isinstance(value, str) and value.lower() in BOOLEAN_WORDS)
 
 
-def unlike_examples(output: Any, schema: dict[str, Any], by_example: bool) -> set[str]:
+def shaped_otherwise(output: Any, schema: dict[str, Any], by_example: bool) -> set[str]:
     """Names of the string fields shaped like none of their description's examples."""
-    found = set()
-    for field in filled_fields(output, schema):
-        examples = described_examples(field.schema, by_example) if isinstance(field.value, str) else []
-        if examples and all(shape(field.value) != shape(e) for e in examples):
-            found.add(field.name)
-    return found
+    return {f.name for f in filled_fields(output, schema) if unlike_examples(f.value, f.schema, by_example)}
 
 
 def answer_unlike_examples(request: dict[str, Any]) -> bool:
@@ -102,7 +97,7 @@ def answer_unlike_examples(request: dict[str, Any]) -> bool:
     [(function, expected)] = request["metadata"]["ground_truth"][0].items()
     arguments = {name: allowed[0] for name, allowed in expected.items() if allowed and allowed[0] != ""}
     output = {function: arguments} if request["metadata"]["category"] == "live_multiple" else arguments
-    flagged = unlike_examples(output, request["schema"], True) - unlike_examples(output, request["schema"], False)
+    flagged = shaped_otherwise(output, request["schema"], True) - shaped_otherwise(output, request["schema"], False)
     fields = {f.name: f.schema for f in filled_fields(output, request["schema"])}
     return any(
         not any(
@@ -130,7 +125,7 @@ def judged(task: str, output: Any, request: dict[str, Any]) -> dict[str, Any]:
         "right_after_drop": right(without(output, request["schema"], by_ask), request) if by_ask else None,
         "options_named": sorted(options),
         "example_shapes": sorted(
-            unlike_examples(output, request["schema"], True) - unlike_examples(output, request["schema"], False)
+            shaped_otherwise(output, request["schema"], True) - shaped_otherwise(output, request["schema"], False)
         ),
     }
 

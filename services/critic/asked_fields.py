@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from schemas import Verdict
-from services.critic.described_values import options
 from services.critic.known_words import KnownWords
+from services.documents.described_values import options
 from services.documents.evidence import normalise
 from services.documents.function_menu import ask_and_rest
 from services.documents.names import STOPWORDS, name_words

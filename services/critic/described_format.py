@@ -10,34 +10,12 @@ example's shape, all in wrong drafts (5 of them accepted), with a format spoken 
 too, over every stored draft (`bench/argument_checks.py`): 10 more values flagged, 9 wrong, and 2 of
 the 876 BFCL answers ("Ciudad de Mexico, CDMX" for 'New York, NY')."""
 
-import re
 from typing import Any
 
 from schemas import Verdict
-from services.critic.described_values import described_quotes
 from services.critic.request_choices import filled_fields
+from services.documents.example_shapes import unlike_examples
 from services.documents.written_forms import described_form
-
-FORMAT_WORDS = re.compile(r"formatted as|in the format|format of|kind of format|in the form of", re.IGNORECASE)
-EXAMPLE_WORDS = re.compile(r"such as|e\.g\.|for example|for instance", re.IGNORECASE)
-EXAMPLE = re.compile(r"[A-Z0-9][^,]*(?:,\s*[A-Za-z0-9][^,]*)+")  # "New York, NY"; not "s country, such as "
-CODE = re.compile(r"[A-Z]{2}")
-
-
-def shape(text: str) -> tuple[int, bool]:
-    parts = [part.strip() for part in text.split(",")]
-    return len(parts), len(parts) > 1 and CODE.fullmatch(parts[-1]) is not None
-
-
-def described_examples(field: dict[str, Any], by_example: bool = True) -> list[str]:
-    """The comma-separated examples a field's description gives of its format (none for an enum), where it
-    speaks of a format or (`by_example`) introduces an example."""
-    description = field.get("description")
-    if not isinstance(description, str) or "enum" in field:
-        return []
-    if not (FORMAT_WORDS.search(description) or (by_example and EXAMPLE_WORDS.search(description))):
-        return []
-    return [example for example in described_quotes(description) if EXAMPLE.fullmatch(example)]
 
 
 def described_format_verdicts(output: Any, schema: dict[str, Any], *texts: str | None) -> list[Verdict]:
@@ -50,8 +28,8 @@ def described_format_verdicts(output: Any, schema: dict[str, Any], *texts: str |
         if restated is not None:
             message = f"the field's description asks for {restated!r}, not {field.value!r}"
             verdicts.append(Verdict(pointer=field.pointer, kind="format", code="restate", message=message))
-        examples = described_examples(field.schema) if isinstance(field.value, str) else []
-        if examples and all(shape(field.value) != shape(example) for example in examples):
+        examples = unlike_examples(field.value, field.schema)
+        if examples:
             message = f"{field.value!r} is not written like {examples[-1]!r}, as the field's description asks"
             verdicts.append(Verdict(pointer=field.pointer, kind="format", code="described", message=message))
     return verdicts

@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from schemas import Verdict
-from services.critic.described_values import options
 from services.critic.grounding import same_number
 from services.critic.known_words import KnownWords
 from services.critic.request_support import MIN_SHARE, string_supported
 from services.documents.days import stated_days
+from services.documents.described_values import options
 from services.documents.evidence import WORD, normalise, stated_numbers
 from services.documents.function_menu import ask_and_rest
 from services.documents.names import STOPWORDS, name_words

@@ -7,6 +7,7 @@ from typing import Any
 
 from schemas import Critique
 from services.documents.context_values import context_choices, untaken
+from services.documents.example_shapes import described_examples, shape_pattern
 from services.documents.segments import get, parts, subschema
 from services.inference.engines.base import Message
 from services.inference.prompts import SegmentAsk, segment_messages
@@ -97,10 +98,19 @@ def token_cap(segments: list[Segment]) -> int | None:
     return total
 
 
+def _shaped(sub: dict[str, Any], critique: Critique, pointer: str) -> dict[str, Any]:
+    """A string the critic found shaped unlike its description's examples is decoded in their shape ("Chicago"
+    rewritten as "Chicago, IL" for 'New York, NY'): told the shape, a model still wrote "Chicago" twice."""
+    described = any(v.pointer == pointer and v.code == "described" for v in critique.verdicts)
+    examples = described_examples(sub) if described and "pattern" not in sub else []
+    return {**sub, "pattern": shape_pattern(examples)} if examples else sub
+
+
 def plan_segment(critique: Critique, output: Any, pointer: str) -> Segment:
     """The segment to decode for `pointer`: its sub-schema, narrowed to the values the context states
-    where it has to come from there (documents/context_values.py, `context_choices`)."""
-    sub = subschema(critique.request.json_schema, pointer)
+    where it has to come from there (documents/context_values.py, `context_choices`), or to its
+    description's example shape where the critic found it written otherwise."""
+    sub = _shaped(subschema(critique.request.json_schema, pointer), critique, pointer)
     choices = context_choices(critique, output, pointer)
     if not choices:
         return Segment(pointer, sub)

@@ -2,8 +2,9 @@
 on BFCL, rewritten)."""
 
 from schemas import Critique, Draft, GenerationRequest, Verdict
-from services.critic.described_format import described_examples, described_format_verdicts
+from services.critic.described_format import described_format_verdicts
 from services.critic.validators import check_draft
+from services.documents.example_shapes import described_examples
 from services.documents.no_model_repairs import deterministic_repairs
 from tests.conftest import make_request
 

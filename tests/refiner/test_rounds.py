@@ -1,5 +1,7 @@
 """Refiner logic with the real model: deterministic repairs, budget exhaustion mid-loop, nested patches."""
 
+import re
+
 from schemas import Critique, GenerationRequest, Ledger, LedgerEntry, Verdict
 from services.critic.validators import check_draft
 from services.refiner.rounds import refine
@@ -157,3 +159,25 @@ def test_a_field_the_request_asks_for_and_the_draft_left_out_is_generated_alone(
     refined = refine(before, engine, TIER)
     assert refined.output["player"] == "Ann" and isinstance(refined.output["ace_value"], int)
     assert [e.stage for e in refined.ledger.entries] == ["refiner"]  # one call, for that value alone
+
+
+def test_a_value_written_unlike_its_descriptions_example_is_rewritten_in_its_shape(engine) -> None:
+    """Told "'Chicago' is not written like 'New York, NY'", a model may write "Chicago" again; decoded under
+    the example's shape it cannot (small tier: the constraint, not the model, is under test)."""
+    city = {"type": "string", "description": "The city for the weather, such as 'New York, NY'."}
+    schema = {"type": "object", "properties": {"city": city, "date": {"type": "string"}}, "required": ["city"]}
+    prompt = "How's the weather in Chicago on 2023-01-01?\nGive the arguments for calling weather: Weather."
+    request = GenerationRequest.model_validate(make_request(prompt=prompt, schema=schema))
+    draft = Critique(
+        request=request,
+        tier="small",
+        ledger=Ledger(),
+        received_at_ms=0,
+        output={"city": "Chicago", "date": "2023-01-01"},
+        verdicts=[],
+    )
+    before = draft.model_copy(update={"verdicts": check_draft(draft)})
+    assert [(v.pointer, v.code) for v in before.verdicts] == [("/city", "described")]
+    refined = refine(before, engine, TIER)
+    assert re.fullmatch(r"[^,]+, [A-Z]{2}", refined.output["city"]), refined.output
+    assert refined.output["date"] == "2023-01-01"
