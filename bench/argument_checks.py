@@ -35,7 +35,7 @@ from services.classifier.training import held_out
 from services.critic.asked_fields import asked_left_out
 from services.critic.request_choices import BOOLEAN_WORDS, RequestReading, filled_fields, unasked_choices
 from services.critic.validators import check_draft
-from services.documents.bfcl import bfcl_correct, bfcl_requests
+from services.documents.bfcl import bfcl_requests, task_correct
 from services.documents.bfcl_answers import value_matches
 from services.documents.example_shapes import described_examples, shape, unlike_examples
 from services.documents.names import name_words
@@ -61,7 +61,7 @@ def errors(output: Any, request: dict[str, Any]) -> set[str]:
 
 
 def right(output: Any, request: dict[str, Any]) -> bool:
-    return bfcl_correct(output, request["metadata"]["ground_truth"], request["metadata"]["category"] == "live_multiple")
+    return bool(task_correct(request["metadata"], output))
 
 
 def without(output: Any, schema: dict[str, Any], pointers: set[str]) -> Any:
@@ -86,9 +86,14 @@ def yes_or_no(value: Any) -> bool:
     return isinstance(value, bool) or (isinstance(value, str) and value.lower() in BOOLEAN_WORDS)
 
 
-def shaped_otherwise(output: Any, schema: dict[str, Any], by_example: bool) -> set[str]:
-    """Names of the string fields shaped like none of their description's examples."""
-    return {f.name for f in filled_fields(output, schema) if unlike_examples(f.value, f.schema, by_example)}
+def shaped_otherwise(output: Any, schema: dict[str, Any]) -> set[str]:
+    """Names of the string fields shaped like none of the examples their description introduces, where it
+    spells out no format (what the example rule adds)."""
+    return {
+        f.name
+        for f in filled_fields(output, schema)
+        if unlike_examples(f.value, f.schema) and not unlike_examples(f.value, f.schema, by_example=False)
+    }
 
 
 def answer_unlike_examples(request: dict[str, Any]) -> bool:
@@ -97,7 +102,7 @@ def answer_unlike_examples(request: dict[str, Any]) -> bool:
     [(function, expected)] = request["metadata"]["ground_truth"][0].items()
     arguments = {name: allowed[0] for name, allowed in expected.items() if allowed and allowed[0] != ""}
     output = {function: arguments} if request["metadata"]["category"] == "live_multiple" else arguments
-    flagged = shaped_otherwise(output, request["schema"], True) - shaped_otherwise(output, request["schema"], False)
+    flagged = shaped_otherwise(output, request["schema"])
     fields = {f.name: f.schema for f in filled_fields(output, request["schema"])}
     return any(
         not any(
@@ -124,9 +129,7 @@ def judged(task: str, output: Any, request: dict[str, Any]) -> dict[str, Any]:
         "booleans_by_ask": sorted(by_ask),
         "right_after_drop": right(without(output, request["schema"], by_ask), request) if by_ask else None,
         "options_named": sorted(options),
-        "example_shapes": sorted(
-            shaped_otherwise(output, request["schema"], True) - shaped_otherwise(output, request["schema"], False)
-        ),
+        "example_shapes": sorted(shaped_otherwise(output, request["schema"])),
     }
 
 
