@@ -36,7 +36,7 @@ from services.critic.asked_fields import asked_left_out
 from services.critic.request_choices import BOOLEAN_WORDS, RequestReading, filled_fields, unasked_choices
 from services.critic.validators import check_draft
 from services.documents.bfcl import bfcl_requests, task_correct
-from services.documents.bfcl_answers import value_matches
+from services.documents.bfcl_answers import mismatched_keys
 from services.documents.example_shapes import described_examples, shape, unlike_examples
 from services.documents.names import name_words
 from services.documents.repairs import drop_ungrounded
@@ -55,9 +55,7 @@ def errors(output: Any, request: dict[str, Any]) -> set[str]:
         arguments = output[function]
     if not isinstance(arguments, dict):
         return {"call"}
-    wrong = {p for p, allowed in expected.items() if p not in arguments and "" not in allowed}
-    wrong |= {p for p, value in arguments.items() if p not in expected or not value_matches(value, expected[p])}
-    return wrong
+    return mismatched_keys(arguments, expected)
 
 
 def right(output: Any, request: dict[str, Any]) -> bool:

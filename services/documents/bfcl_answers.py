@@ -33,17 +33,18 @@ def _scalar_equal(value: Any, allowed: Any) -> bool:
     return False
 
 
-def _dict_matches(value: dict[str, Any], allowed: dict[str, Any]) -> bool:
-    """`allowed` maps each key to its list of allowed values."""
-    if set(value) - set(allowed):
-        return False
+def mismatched_keys(value: dict[str, Any], allowed: dict[str, Any]) -> set[str]:
+    """The keys on which `value` fails `allowed` (each key mapped to its list of allowed values): keys it
+    has that `allowed` lacks, keys it leaves out that are not optional (no ""), values not allowed."""
+    wrong = set(value) - set(allowed)
     for key, options in allowed.items():
-        if key not in value:
-            if "" not in options:
-                return False
-        elif not value_matches(value[key], options):
-            return False
-    return True
+        if (key not in value and "" not in options) or (key in value and not value_matches(value[key], options)):
+            wrong.add(key)
+    return wrong
+
+
+def _dict_matches(value: dict[str, Any], allowed: dict[str, Any]) -> bool:
+    return not mismatched_keys(value, allowed)
 
 
 def _list_matches(value: list[Any], allowed: list[Any]) -> bool:

@@ -2,6 +2,7 @@ from jsonschema.validators import validator_for
 
 from schemas import GenerationRequest
 from services.documents.bfcl import bfcl_correct, bfcl_requests
+from services.documents.bfcl_answers import mismatched_keys
 from services.inference.tiers import load_tiers
 from services.settings import Settings
 
@@ -24,3 +25,14 @@ def test_bfcl_scoring_rule() -> None:
     assert not bfcl_correct({"base": 11}, truth)
     assert not bfcl_correct({"unit": "units"}, truth)
     assert not bfcl_correct({"base": 10, "extra": 1}, truth)
+
+
+def test_the_keys_a_call_gets_wrong_are_named() -> None:
+    expected = {"city": ["Chicago"], "unit": ["", "celsius"], "days": [3]}
+    assert mismatched_keys({"city": "Chicago", "days": 3}, expected) == set()
+    assert mismatched_keys({"city": "Boston", "unit": "kelvin", "extra": 1}, expected) == {
+        "city",
+        "unit",
+        "days",
+        "extra",
+    }
